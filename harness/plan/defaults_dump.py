@@ -1,0 +1,107 @@
+"""Write the defaults table of the installed coqui-tts / coqui-tts-trainer.
+
+Run ``python -m harness.plan.defaults_dump`` after upgrading the libraries; this is the
+only module of the lint path that imports TTS (and only when run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from importlib.metadata import version
+from typing import Any
+
+from harness.plan.defaults import TABLE_DIR, table_name
+from harness.plan.flatten import flatten
+
+SCHEDULER_STATE_SINCE = (0, 27)  # coqui-tts 0.27 / trainer 0.3 save scheduler state
+
+
+def dump_installed() -> dict[str, Any]:
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer  # noqa: F401
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+    from trainer import TrainerArgs
+
+    config = GPTTrainerConfig()
+    library_version = version("coqui-tts")
+    return {
+        "library": f"coqui-tts {library_version}",
+        "trainer": f"coqui-tts-trainer {version('coqui-tts-trainer')}",
+        "config": _jsonable(flat_config(config)),
+        "dict_fields": sorted(dict_fields(config)),
+        "trainer_args": _jsonable(dataclasses.asdict(TrainerArgs())),
+        "tokenizer_languages": tokenizer_languages(),
+        "saves_scheduler_state": _version_tuple(library_version) >= SCHEDULER_STATE_SINCE,
+    }
+
+
+def flat_config(config: Any) -> dict[str, Any]:
+    """Flatten nested dataclasses; dict-valued fields and lists stay leaves."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if dataclasses.is_dataclass(value):
+            for key, sub in flat_config(value).items():
+                out[f"{field.name}.{key}"] = sub
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            out[field.name] = [dataclasses.asdict(item) for item in value]
+        else:
+            out[field.name] = value
+    return out
+
+
+def dict_fields(config: Any, prefix: str = "") -> set[str]:
+    """Fields typed as dict (or None-able dict): an explicit value replaces them whole."""
+    found: set[str] = set()
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        name = f"{prefix}{field.name}"
+        if dataclasses.is_dataclass(value):
+            found |= dict_fields(value, name + ".")
+        elif isinstance(value, dict) or "dict" in str(field.type).lower():
+            found.add(name)
+    return found
+
+
+def tokenizer_languages() -> list[str]:
+    """Languages VoiceBpeTokenizer.preprocess_text accepts, read by probing it."""
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+
+    tokenizer = VoiceBpeTokenizer.__new__(VoiceBpeTokenizer)
+    tokenizer.char_limits = {}
+    candidates = "ar cs de en es fr hi hu it nl pl pt ru tr zh zh-cn ko ja am sw yo bn ta".split()
+    accepted = []
+    for language in candidates:
+        try:
+            tokenizer.preprocess_text("a", language)
+            accepted.append(language)
+        except NotImplementedError:
+            continue
+        except Exception:  # accepted, but the sample text upset a language's normalizer
+            accepted.append(language)
+    return accepted
+
+
+def _jsonable(value: Any) -> Any:
+    """Tuples become lists; json writes inf as Infinity, which json.loads reads back."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:2])
+
+
+def main() -> None:
+    table = dump_installed()
+    path = TABLE_DIR / table_name(table["library"])
+    path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
