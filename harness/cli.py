@@ -1,0 +1,82 @@
+"""The ``xtts-harness`` command line: a thin layer over the library.
+
+Each command lives in ``harness/commands/<name>.py`` with ``add_parser(subparsers)`` and
+``run(args) -> int``. Command modules import their heavy dependencies inside ``run`` so
+that ``xtts-harness lint`` stays fast (no torch, TTS, trainer, deepdiff or plotly).
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 bad input (one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from harness import __version__
+from harness.errors import HarnessError
+
+COMMANDS = (
+    "lint",
+    "diff",
+    "schedule",
+    "audit",
+    "vocab_check",
+    "ablate",
+    "results",
+    "report",
+    "explain",
+    "rules",
+    "baselines",
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2 like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} -- fix: see `{self.prog} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="xtts-harness",
+        description="Audit XTTS v2 GPT fine-tuning configs, datasets and ablations.",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = _command_module(name)
+        if module is not None:
+            module.add_parser(subparsers)
+    return parser
+
+
+def _command_module(name: str):
+    try:
+        return importlib.import_module(f"harness.commands.{name}")
+    except ModuleNotFoundError as error:
+        if error.name == f"harness.commands.{name}":
+            return None  # command not built yet
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except HarnessError as error:
+        print(f"xtts-harness: error: {error.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("xtts-harness: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

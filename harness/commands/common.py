@@ -1,0 +1,59 @@
+"""Arguments and steps several commands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import HarnessError
+
+FORMATS = ("text", "json", "md", "sarif")
+
+
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = FORMATS) -> None:
+    parser.add_argument(
+        "--format", choices=choices, default="text", help="output format (default: text)"
+    )
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout"
+    )
+
+
+def add_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value, e.g. model_args.max_text_length=300, grad_accum_steps=128, "
+        "dataset_size=12000 (repeatable; applies to every candidate)",
+    )
+
+
+def add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        default="error",
+        help="exit 1 when a finding is at or above this severity (default: error)",
+    )
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print to stdout, or write to a file the user named (never over one of their inputs)."""
+    if not output:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise HarnessError(
+            f"cannot write {path}: {error.strerror}", fix="choose a writable --output path"
+        ) from None

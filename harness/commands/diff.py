@@ -1,0 +1,44 @@
+"""``xtts-harness diff``: what changed between a reference and candidates, by section."""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.commands import common
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "diff",
+        help="compare configs against a reference",
+        description="Semantic diff of effective values (defaults filled in): 5e-06 == 5e-6, "
+        "1 == 1.0; grouped by section; output paths, run names and logger settings hidden "
+        "unless --all. Example: xtts-harness diff gokhaneraslan-head "
+        "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml",
+    )
+    parser.add_argument("reference", metavar="REFERENCE", help="baseline name or config path")
+    parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to compare")
+    parser.add_argument("--all", action="store_true", help="show unchanged and noise keys too")
+    common.add_format(parser)
+    common.add_overrides(parser)
+    common.add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.diff import diff_plans
+    from harness.lint import load_candidates
+    from harness.plan.load import load_plan
+    from harness.report.document import ReportDocument, render
+
+    reference = load_plan(args.reference)
+    plans = load_candidates(args.candidates, args.overrides)
+    doc = ReportDocument(
+        command="diff",
+        baseline=reference,
+        plans=plans,
+        findings=[],
+        diff=diff_plans(reference, plans),
+    )
+    common.emit(render(doc, args.format, show_all=args.all), args.output)
+    return 0

@@ -1,0 +1,26 @@
+"""``xtts-harness explain CODE``: a rule's documentation."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="explain a rule",
+        description="Print a rule's documentation: what it does, why it is bad, an example, "
+        "what to use instead, and the evidence. Example: xtts-harness explain S101",
+    )
+    parser.add_argument("code", metavar="CODE", help="rule code or name, e.g. S101")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.rules import get_rule
+
+    rule = get_rule(args.code)
+    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {rule.family})\n")
+    print(rule.summary + "\n")
+    print(rule.doc.strip())
+    return 0

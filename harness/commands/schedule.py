@@ -1,0 +1,58 @@
+"""``xtts-harness schedule``: the LR the optimizer really sees over the planned run."""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.commands import common
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "schedule",
+        help="show the LR schedule a config really produces",
+        description="Follows the Coqui Trainer's stepping rules (scheduler_after_epoch, "
+        "gradient accumulation, the forced optimizer step at each epoch end). Example: "
+        "xtts-harness schedule experiments/amharic_bpe/before.toml --dataset-size 12000",
+    )
+    parser.add_argument("configs", nargs="+", metavar="CONFIG", help="configs to schedule")
+    parser.add_argument(
+        "--dataset-size",
+        type=_positive_int,
+        metavar="N",
+        help="training samples (sets batches per epoch); same as --set dataset_size=N",
+    )
+    common.add_format(parser, choices=("text", "json"))
+    common.add_overrides(parser)
+    common.add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.lint import load_candidates
+    from harness.report.document import ReportDocument, render
+    from harness.schedule import compute_schedule
+
+    overrides = list(args.overrides)
+    if args.dataset_size is not None:
+        overrides.append(f"dataset_size={args.dataset_size}")
+    plans = load_candidates(args.configs, overrides)
+    doc = ReportDocument(
+        command="schedule",
+        baseline=None,
+        plans=plans,
+        findings=[],
+        schedules=[compute_schedule(plan) for plan in plans],
+    )
+    common.emit(render(doc, args.format), args.output)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value

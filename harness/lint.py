@@ -1,0 +1,53 @@
+"""The lint pipeline: load plans, run the rules, compute the schedules they are judged by."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from harness.findings import Finding, sort_findings
+from harness.plan import Plan
+
+
+def load_reference(name_or_path: str | None) -> Plan | None:
+    """The reference plan; ``None``/"none" means lint without one."""
+    from harness.baselines import DEFAULT_BASELINE
+    from harness.plan.load import load_plan
+
+    if name_or_path is not None and name_or_path.lower() == "none":
+        return None
+    return load_plan(name_or_path or DEFAULT_BASELINE)
+
+
+def load_candidates(targets: Sequence[str], overrides: Sequence[str] = ()) -> list[Plan]:
+    from harness.plan.load import load_plan
+
+    return [load_plan(target, overrides=overrides) for target in targets]
+
+
+def lint_plans(
+    plans: Sequence[Plan],
+    reference: Plan | None,
+    *,
+    select: Collection[str] | None = None,
+    ignore: Collection[str] | None = None,
+) -> tuple[list[Finding], list]:
+    """Findings for every plan (sorted, most severe first) and each plan's schedule."""
+    from harness.rules import RuleContext, all_rules
+
+    findings: list[Finding] = []
+    schedules = []
+    chosen = _choose_rules(all_rules(), select, ignore or ())
+    for plan in plans:
+        context = RuleContext(plan=plan, reference=reference)
+        for rule in chosen:
+            findings.extend(rule.check(context))
+        schedules.append(context.schedule)
+    return sort_findings(findings), schedules
+
+
+def _choose_rules(rules, select, ignore):
+    from harness.rules import get_rule
+
+    selected = {get_rule(code).code for code in select} if select else None
+    ignored = {get_rule(code).code for code in ignore}
+    return [r for r in rules if (selected is None or r.code in selected) and r.code not in ignored]

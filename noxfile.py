@@ -1,0 +1,77 @@
+"""nox sessions: tests, lint, demo, bench. `nox -s tests` is what CI runs."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+AMHARIC = "experiments/amharic_bpe"
+DEMO_REPORT = "reports/demo"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite, with the ablate extra (real Coqui trainer on CPU)."""
+    session.install("-e", ".[ablate,dev]")
+    args = session.posargs or ["-ra", "--durations=15"]
+    session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "harness", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "harness", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The Amharic case end to end: config audit, dataset audit, ablation, HTML report."""
+    session.install("-e", ".[ablate]")
+    findings = [0, 1]  # exit 1 means "hazards found": the demo shows them, it does not stop
+    for candidate in ("before", "after"):
+        session.run("xtts-harness", "lint", f"{AMHARIC}/{candidate}.toml", success_codes=findings)
+    session.run(
+        "xtts-harness", "diff", "gokhaneraslan-head", f"{AMHARIC}/before.toml",
+        f"{AMHARIC}/after.toml",
+    )
+    session.run(
+        "xtts-harness", "schedule", f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
+    )
+    for vocab in ("/dev/null/stock", f"{AMHARIC}/vocab_am.json"):
+        vocab_args = [] if vocab.startswith("/dev/null") else ["--vocab", vocab]
+        session.run(
+            "xtts-harness", "audit", f"{AMHARIC}/after.toml", "--dataset", f"{AMHARIC}/data",
+            *vocab_args, success_codes=findings,
+        )
+    storage = f"sqlite:///{os.path.abspath(DEMO_REPORT)}/ablation.db"
+    os.makedirs(DEMO_REPORT, exist_ok=True)
+    session.run("xtts-harness", "ablate", f"{AMHARIC}/ablation.toml", "--storage", storage,
+                "--resume")
+    session.run("xtts-harness", "results", "--storage", storage)
+    session.run(
+        "xtts-harness", "report", "--baseline", "gokhaneraslan-head",
+        f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
+        "--dataset", f"{AMHARIC}/data", "--vocab", f"{AMHARIC}/vocab_am.json",
+        "--storage", storage, "-o", f"{DEMO_REPORT}/index.html",
+        "--markdown", f"{DEMO_REPORT}/summary.md",
+        success_codes=findings,
+    )
+    session.log(f"report written to {DEMO_REPORT}/index.html")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints ratios measured in one run against a named alternative."""
+    session.install("-e", ".[ablate,dev]")
+    scripts = session.posargs or sorted(
+        f"benchmarks/{name}" for name in os.listdir("benchmarks") if name.startswith("bench_")
+    )
+    for script in scripts:
+        session.run("python", script)
