@@ -32,11 +32,11 @@ def lint_plans(
     ignore: Collection[str] | None = None,
 ) -> tuple[list[Finding], list]:
     """Findings for every plan (sorted, most severe first) and each plan's schedule."""
-    from harness.rules import RuleContext, all_rules
+    from harness.rules import RuleContext, choose_rules
 
     findings: list[Finding] = []
     schedules = []
-    chosen = _choose_rules(all_rules(), select, ignore or ())
+    chosen = choose_rules(select, ignore or ())
     for plan in plans:
         context = RuleContext(plan=plan, reference=reference)
         for rule in chosen:
@@ -44,10 +44,3 @@ def lint_plans(
         schedules.append(context.schedule)
     return sort_findings(findings), schedules
 
-
-def _choose_rules(rules, select, ignore):
-    from harness.rules import get_rule
-
-    selected = {get_rule(code).code for code in select} if select else None
-    ignored = {get_rule(code).code for code in ignore}
-    return [r for r in rules if (selected is None or r.code in selected) and r.code not in ignored]

@@ -57,3 +57,8 @@ def emit(text: str, output: str | None) -> None:
         raise HarnessError(
             f"cannot write {path}: {error.strerror}", fix="choose a writable --output path"
         ) from None
+
+
+def color(args: argparse.Namespace) -> bool | None:
+    """No ANSI colour in a file; on stdout, colour when it is a terminal (NO_COLOR respected)."""
+    return False if getattr(args, "output", None) else None

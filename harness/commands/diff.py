@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("reference", metavar="REFERENCE", help="baseline name or config path")
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to compare")
-    parser.add_argument("--all", action="store_true", help="show unchanged and noise keys too")
+    parser.add_argument("--all", action="store_true", help="also show changed noise keys (output paths, run names, logger settings)")
     common.add_format(parser)
     common.add_overrides(parser)
     common.add_output(parser)
@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
         findings=[],
         diff=diff_plans(reference, plans),
     )
-    common.emit(render(doc, args.format, show_all=args.all), args.output)
+    common.emit(render(doc, args.format, show_all=args.all, color=common.color(args)), args.output)
     return 0

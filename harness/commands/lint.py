@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         schedules=schedules,
         fail_on=Severity.parse(args.fail_on),
     )
-    common.emit(render(doc, args.format), args.output)
+    common.emit(render(doc, args.format, color=common.color(args)), args.output)
     return doc.exit_code()
 
 

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         findings=[],
         schedules=[compute_schedule(plan) for plan in plans],
     )
-    common.emit(render(doc, args.format), args.output)
+    common.emit(render(doc, args.format, color=common.color(args)), args.output)
     return 0
 
 

@@ -41,6 +41,7 @@ def build_plan(raw: RawConfig, library: str | None = None) -> Plan:
         settings=dict(sorted(settings.items())),
         unknown_keys=unknown,
         meta=raw.meta,
+        library_declared=bool(library or raw.library),
     )
 
 

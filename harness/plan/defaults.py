@@ -71,10 +71,16 @@ def load_table(library: str = LATEST) -> DefaultsTable:
 
 
 def normalize_library(text: str) -> str:
-    """Accept "coqui-tts==0.28.0", "TTS 0.22.0", "coqui-tts 0.28" and similar spellings."""
+    """Accept "coqui-tts==0.28.0", "TTS 0.22.0", "coqui-tts 0.28" and similar spellings.
+
+    "TTS" is the original coqui-ai package (last release 0.22.0); "coqui-tts" is the idiap
+    fork, whose version numbers restarted at 0.22 too, so the two names stay distinct.
+    """
     cleaned = text.strip().replace("==", " ").replace("@", " ")
     name, _, version = cleaned.partition(" ")
-    name = {"tts": "coqui-tts", "coqui-tts": "coqui-tts"}.get(name.lower(), name)
+    name = {"tts": "TTS", "coqui-tts": "coqui-tts", "coqui_tts": "coqui-tts"}.get(
+        name.lower(), name
+    )
     version = version.strip()
     if version.count(".") == 1:
         version += ".0"

@@ -1,14 +1,23 @@
-"""Write the defaults table of the installed coqui-tts / coqui-tts-trainer.
+"""Write the defaults table of the installed coqui-tts / coqui-tts-trainer, or of a release's source.
 
 Run ``python -m harness.plan.defaults_dump`` after upgrading the libraries; this is the
 only module of the lint path that imports TTS (and only when run).
+
+Tables for releases that are not installed are read from their wheels without installing
+or importing them (``harness/plan/defaults_source.py``)::
+
+    pip download --no-deps TTS==0.22.0 trainer==0.0.36 -d /tmp/old
+    python -m harness.plan.defaults_dump --from-source /tmp/old/TTS-0.22.0-*.whl \
+        /tmp/old/trainer-0.0.36-*.whl
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 from importlib.metadata import version
 from typing import Any
 
@@ -33,6 +42,7 @@ def dump_installed() -> dict[str, Any]:
         "trainer_args": _jsonable(dataclasses.asdict(TrainerArgs())),
         "tokenizer_languages": tokenizer_languages(),
         "saves_scheduler_state": _version_tuple(library_version) >= SCHEDULER_STATE_SINCE,
+        "generated_from": "the installed library (imported)",
     }
 
 
@@ -96,11 +106,31 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:2])
 
 
-def main() -> None:
-    table = dump_installed()
-    path = TABLE_DIR / table_name(table["library"])
+def write_table(table: dict[str, Any], directory: Path = TABLE_DIR) -> Path:
+    path = directory / table_name(table["library"])
     path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m harness.plan.defaults_dump")
+    parser.add_argument(
+        "--from-source",
+        nargs="+",
+        type=Path,
+        metavar="WHEEL_OR_DIR",
+        help="read the TTS and trainer wheels (or unpacked folders) with ast instead of "
+        "importing the installed libraries",
+    )
+    parser.add_argument("--out", type=Path, default=TABLE_DIR, help="folder to write the table")
+    args = parser.parse_args(argv)
+    if args.from_source:
+        from harness.plan.defaults_source import dump_from_source
+
+        table = dump_from_source(args.from_source)
+    else:
+        table = dump_installed()
+    print(f"wrote {write_table(table, args.out)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

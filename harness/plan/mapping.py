@@ -19,6 +19,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
 from harness.plan.flatten import flatten
+from harness.plan.loaders.lines import line_of
 from harness.plan.source import Setting, Source
 
 RESERVED_TABLES = ("meta", "trainer", "plan")
@@ -36,13 +37,15 @@ def raw_from_mapping(
     meta = _table(data, "meta", path)
     flat: dict[str, Any] = {}
     for table in ("trainer", "plan"):
-        flat.update(flatten(_table(data, table, path)))
+        section = _table(data, table, path)
+        if section:  # flatten({}) is the leaf {"": {}}: an absent table adds nothing
+            flat.update(flatten(section))
     for key, value in data.items():
         if key in RESERVED_TABLES:
             continue
         flat.update(flatten(value, key))
     settings = [
-        Setting(key, value, Source(file=path, key=_file_key(key, data), line=lines.get(key)))
+        Setting(key, value, Source(file=path, key=_file_key(key, data), line=line_of(key, lines)))
         for key, value in flat.items()
     ]
     library = meta.get("library")

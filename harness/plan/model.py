@@ -104,6 +104,9 @@ class Plan:
     settings: dict[str, Setting]
     unknown_keys: list[Setting] = field(default_factory=list)  # keys the config class lacks
     meta: dict[str, Any] = field(default_factory=dict)  # [meta] of the project's TOML format
+    # True when the config (or the caller) named its library version; False when the
+    # latest table only fills the gaps and the version that will run it is not known.
+    library_declared: bool = False
 
     def setting(self, key: str) -> Setting | None:
         return self.settings.get(key)

@@ -1,0 +1,6 @@
+"""Short, seeded ablations on the real Coqui GPT trainer, run and recorded by Optuna.
+
+Only this package imports torch, TTS and trainer, and only inside the functions that
+train (``runner``, ``build``, ``checkpoint``, ``assets``, ``ema``, ``warmup``). ``spec``,
+``stats``, ``summary`` and ``study`` import none of them at module import time.
+"""

@@ -1,0 +1,528 @@
+"""One trial: the real GPTTrainer through the real ``trainer.Trainer``, for N optimizer steps.
+
+Never ``Trainer.fit()``: it turns every exception (``optuna.TrialPruned`` too) into
+``sys.exit(1)``, may delete the run folder, and Ctrl-C ends in ``os._exit(130)``. The
+runner drives the Trainer's own pieces the way ``Trainer._fit``/``train_epoch`` do:
+``callbacks.on_train_epoch_start``, ``train_step`` per batch (which accumulates gradients
+and steps the optimizer and, with ``scheduler_after_epoch`` False, the scheduler),
+the epoch-end scheduler step, and ``eval_epoch``. It stops after ``steps`` *optimizer*
+steps (counted by a hook on the optimizer, so accumulation and the extra step the Trainer
+takes on the last batch of every epoch are counted as the Trainer really does them).
+
+Each trial has its own output folder (``trainer_0_log.txt``, config.json, TensorBoard
+events), writes no checkpoint, and gives back the FileHandler the Trainer adds to the
+"trainer" logger. The objective is the mean eval loss over all eval batches (the
+Trainer's own running average drops the first batch, XTTS_FACTS section 1); it is also
+written to TensorBoard as ``Ablation/eval_<objective>`` against optimizer steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.ablate.build import TrialSettings, build_config, build_model
+from harness.ablate.spec import DataSpec, Scale
+from harness.plan.model import Plan
+
+SAMPLE_CHECK_LIMIT = 256  # training samples loaded up front to prove some survive the filters
+
+
+class TrialFailed(RuntimeError):
+    """The trial could not produce a valid objective; ``reason`` is one line for the user."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    plan: Plan  # base config + spec overrides + this trial's levels / sampled values
+    data: DataSpec
+    scale: Scale
+    seed: int
+    steps: int
+    eval_every: int
+    objective: str
+    output_dir: Path
+    cache_dir: Path
+    device: str = "cpu"  # "cpu" | "cuda" (resolved: not "auto")
+    precision: str = "fp32"  # "fp32" | "bf16" | "fp16" (resolved)
+
+
+@dataclass
+class TrialResult:
+    value: float
+    curve: list[tuple[int, float]]  # (optimizer step, objective) at each evaluation
+    train_curve: list[tuple[int, float]]  # (optimizer step, train loss_mel_ce)
+    steps: int
+    batches: int
+    seconds: float
+    train_seconds: float  # wall time inside train_step only
+    output_path: str
+    samples: dict[str, int]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.train_seconds if self.train_seconds else 0.0
+
+
+class TrialHooks:
+    """Called by the runner; the study's hooks report to Optuna and drive the progress bar.
+
+    Exceptions of the types in ``passthrough`` (``optuna.TrialPruned``) leave the runner
+    as they are; any other error becomes TrialFailed with a one-line reason.
+    """
+
+    passthrough: tuple[type[BaseException], ...] = ()
+
+    def on_start(self, total_steps: int) -> None:
+        """The model is built; training starts."""
+
+    def on_step(self, step: int, loss: float) -> None:
+        """An optimizer step finished; ``loss`` is its last batch's train loss_mel_ce."""
+
+    def on_eval(self, step: int, value: float) -> None:
+        """An evaluation finished. May raise ``optuna.TrialPruned``."""
+
+
+def run_trial(request: TrialRequest, hooks: TrialHooks | None = None) -> TrialResult:
+    """Train one trial; raise TrialFailed with a reason when it cannot give a value."""
+    hooks = hooks or TrialHooks()
+    started = time.perf_counter()
+    request.output_dir.mkdir(parents=True, exist_ok=True)
+    with _released_trainer_handlers():
+        session = _Session(request)
+        try:
+            result = session.train(hooks)
+        except TrialFailed:
+            raise
+        except Exception as error:  # the trainer's own errors become the trial's reason
+            if isinstance(error, hooks.passthrough):
+                raise
+            _write_traceback(request.output_dir, error)
+            raise TrialFailed(failure_reason(error)) from error
+        finally:
+            session.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def failure_reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    name = type(error).__name__
+    if "OutOfMemoryError" in name or "out of memory" in text.lower():
+        return f"out of memory: {text}"[:300]
+    return f"{name}: {text}"[:300]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch; GPTTrainer must be built after this to be reproducible."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def import_trainer_modules() -> None:
+    """Import TTS's XTTS trainer modules without their ``torch.set_num_threads(1)``.
+
+    The dataset module sets one thread at import; the worker chose the thread count
+    (cores / workers) before, so keep it.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    import TTS.tts.layers.xtts.trainer.dataset
+    import TTS.tts.layers.xtts.trainer.gpt_trainer  # noqa: F401
+
+    torch.set_num_threads(threads)
+
+
+def load_samples(data: DataSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any]:
+    """Train and eval samples through coqui's own loader (formatter "coqui"), and the
+    dataset entry (kept in the trial's config, so its config.json says what it read)."""
+    from TTS.config.shared_configs import BaseDatasetConfig
+    from TTS.tts.configs.shared_configs import BaseTTSConfig
+    from TTS.tts.datasets import load_tts_samples
+
+    dataset = BaseDatasetConfig(
+        formatter="coqui",
+        dataset_name="ablation",
+        path=str(data.path),
+        meta_file_train=data.train,
+        meta_file_val=data.eval,
+        language=data.language,
+    )
+    train, evals = load_tts_samples(BaseTTSConfig(datasets=[dataset]), eval_split=True)
+    return train, evals, dataset
+
+
+class _StepCounter:
+    """Counts real optimizer steps (a post-step hook), whatever the Trainer decided."""
+
+    def __init__(self, optimizer: Any):
+        self.steps = 0
+        self._handle = optimizer.register_step_post_hook(self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.steps += 1
+
+    def remove(self) -> None:
+        self._handle.remove()
+
+
+class _Session:
+    """The Trainer, model, loaders, EMA and warmup of one trial."""
+
+    def __init__(self, request: TrialRequest):
+        self.request = request
+        self.trainer: Any = None
+        self.removers: list[Callable[[], None]] = []
+        self.ema: Any = None
+        self.extras: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ setup
+    def build(self) -> None:
+        from trainer import Trainer, TrainerArgs
+
+        req = self.request
+        import_trainer_modules()
+        plan = req.plan
+        grad_accum = int(plan.known("grad_accum_steps", 1) or 1)
+        settings = TrialSettings(
+            seed=req.seed,
+            steps=req.steps,
+            eval_every=req.eval_every,
+            device=req.device,
+            precision=req.precision,
+            vocab=req.data.vocab or Path(plan.known("model_args.tokenizer_file")),
+            grad_accum_steps=grad_accum,
+        )
+        train_samples, eval_samples, dataset = load_samples(req.data)
+        config, tiny, checkpoint_copy = self._config(settings, train_samples)
+        config.datasets = [dataset]
+        seed_everything(req.seed)
+        model = build_model(config, req.data.language, tiny)
+        if checkpoint_copy is not None:
+            from harness.ablate.checkpoint import load_gpt_weights
+
+            self.extras["checkpoint"] = load_gpt_weights(model, checkpoint_copy).to_dict()
+        self.trainer = Trainer(
+            TrainerArgs(grad_accum_steps=grad_accum),
+            config,
+            output_path=str(req.output_dir),
+            model=model,
+            train_samples=train_samples,
+            eval_samples=eval_samples,
+            parse_command_line_args=False,
+        )
+        self._add_ema_and_warmup(plan)
+        self.counter = _StepCounter(self.trainer.optimizer[0])
+        self.removers.append(self.counter.remove)
+        self._build_loaders(train_samples, eval_samples)
+
+    def _config(self, settings: TrialSettings, samples: list[Any]) -> tuple[Any, Any, Path | None]:
+        from harness.ablate.assets import prepare_tiny_assets
+        from harness.ablate.build import architecture
+        from harness.ablate.checkpoint import cached_copy
+
+        req = self.request
+        if req.scale.kind == "tiny":
+            codes = architecture(req.scale)["gpt_num_audio_tokens"] - 2
+            clips = [s["audio_file"] for s in samples]
+            rate = int(req.plan.known("audio.sample_rate", 22050))
+            tiny = prepare_tiny_assets(req.cache_dir, codes, clips, rate)
+            config = build_config(
+                req.plan, req.scale, settings, mel_stats=tiny.mel_stats, dvae=tiny.dvae_stub
+            )
+            return config, tiny, None
+        folder = req.scale.checkpoint_dir
+        assert folder is not None
+        copy = cached_copy(folder / "model.pth", req.cache_dir)
+        config = build_config(
+            req.plan,
+            req.scale,
+            settings,
+            mel_stats=folder / "mel_stats.pth",
+            dvae=folder / "dvae.pth",
+        )
+        return config, None, copy
+
+    def _add_ema_and_warmup(self, plan: Plan) -> None:
+        from harness.ablate.ema import Ema
+        from harness.ablate.warmup import DEFAULT_START_FACTOR, Warmup
+
+        trainer = self.trainer
+        optimizer = trainer.optimizer[0]
+        if plan.known("extras.ema.enabled", False):
+            decay = float(plan.known("extras.ema.decay", 0.999))
+            self.ema = Ema(trainer.model.xtts.gpt, optimizer, decay)
+            self.removers.append(self.ema.remove)
+        if plan.known("extras.warmup.enabled", False):
+            steps = self._warmup_steps(plan)
+            if steps > 0:
+                start = float(plan.known("extras.warmup.start_factor", DEFAULT_START_FACTOR))
+                warmup = Warmup(optimizer, trainer.scheduler[0], steps, start)
+                trainer.scheduler[0] = warmup
+                self.removers.append(warmup.remove)
+                self.extras["warmup_steps"] = steps
+
+    def _warmup_steps(self, plan: Plan) -> int:
+        steps = int(plan.known("extras.warmup.steps", 0) or 0)
+        if plan.known("extras.warmup.unit") != "epochs":
+            return steps
+        # A warmup counted in epochs: convert with this dataset's optimizer steps per epoch.
+        batching = plan.batching
+        size = len(self.trainer.train_samples)
+        batches = math.ceil(size / (batching.batch_size or 1))
+        return steps * math.ceil(batches / (batching.grad_accum_steps or 1))
+
+    def _build_loaders(self, train_samples: list[Any], eval_samples: list[Any]) -> None:
+        trainer = self.trainer
+        try:
+            trainer.eval_loader = trainer.get_eval_dataloader(eval_samples, verbose=False)
+        except AssertionError:  # the Trainer asserts a non-empty loader
+            trainer.eval_loader = None
+        eval_kept = len(trainer.eval_loader.dataset.samples) if trainer.eval_loader else 0
+        trainer.train_loader = trainer.get_train_dataloader(train_samples, verbose=False)
+        kept, checked, first_error = _check_train_samples(trainer.train_loader.dataset)
+        self.samples = {
+            "train_total": len(train_samples),
+            "train_checked": checked,
+            "train_kept": kept,
+            "eval_total": len(eval_samples),
+            "eval_kept": eval_kept,
+        }
+        if kept == 0:
+            raise TrialFailed(
+                f"the XTTS dataset drops all {checked} training samples checked "
+                f"(first: {first_error}); see the dataset audit"
+            )
+        if eval_kept == 0:
+            raise TrialFailed(
+                f"the XTTS dataset drops all {len(eval_samples)} eval samples; "
+                "see the dataset audit"
+            )
+
+    # ------------------------------------------------------------------ training
+    def train(self, hooks: TrialHooks) -> TrialResult:
+        self.build()
+        req, trainer = self.request, self.trainer
+        hooks.on_start(req.steps)
+        curve: list[tuple[int, float]] = []
+        train_curve: list[tuple[int, float]] = []
+        batches, train_seconds = 0, 0.0
+        while self.counter.steps < req.steps:
+            self._epoch_start()
+            loader = trainer.train_loader
+            n_batches = len(loader)
+            loader_start = time.time()
+            for cur_step, batch in enumerate(loader):
+                before = self.counter.steps
+                tick = time.perf_counter()
+                _, loss_dict = trainer.train_step(batch, n_batches, cur_step, loader_start)
+                train_seconds += time.perf_counter() - tick
+                batches += 1
+                loss = float((loss_dict or {}).get("loss", math.nan))
+                if not math.isfinite(loss):
+                    raise TrialFailed(f"non-finite train loss ({loss}) at batch {batches}")
+                if self.counter.steps > before:
+                    step = self.counter.steps
+                    mel = float(loss_dict.get("loss_mel_ce", loss))
+                    train_curve.append((step, mel))
+                    hooks.on_step(step, mel)
+                    if step % req.eval_every == 0 or step >= req.steps:
+                        value = self.evaluate()
+                        curve.append((step, value))
+                        hooks.on_eval(step, value)
+                    if step >= req.steps:
+                        break
+                loader_start = time.time()
+            else:
+                self._epoch_end()
+        return TrialResult(
+            value=curve[-1][1],
+            curve=curve,
+            train_curve=train_curve,
+            steps=self.counter.steps,
+            batches=batches,
+            seconds=0.0,
+            train_seconds=train_seconds,
+            output_path=str(trainer.output_path),
+            samples=self.samples,
+            extras=self._extras(),
+        )
+
+    def _epoch_start(self) -> None:
+        from trainer.generic_utils import KeepAverage
+
+        trainer = self.trainer
+        trainer.keep_avg_train = KeepAverage()
+        trainer.callbacks.on_epoch_start(trainer)
+        trainer.model.train()
+        trainer.callbacks.on_train_epoch_start(trainer)  # GPTTrainer: gpt.train(), rest eval
+
+    def _epoch_end(self) -> None:
+        """What ``Trainer.train_epoch`` does after its loop: the per-epoch scheduler step."""
+        trainer = self.trainer
+        trainer.callbacks.on_train_epoch_end(trainer)
+        if trainer.config.scheduler_after_epoch:
+            for idx, scheduler in enumerate(trainer.scheduler):
+                if scheduler is not None and idx in trainer._stepped_optimizers:
+                    scheduler.step()
+        trainer._stepped_optimizers.clear()
+        trainer.callbacks.on_epoch_end(trainer)
+        trainer.epochs_done += 1
+
+    def evaluate(self) -> float:
+        """The Trainer's eval_epoch (EMA weights swapped in); the true mean over batches."""
+        from contextlib import nullcontext
+
+        from trainer.generic_utils import KeepAverage
+
+        trainer = self.trainer
+        trainer.keep_avg_eval = KeepAverage()
+        recorded: list[tuple[float, int]] = []
+        original = trainer.eval_step
+
+        def recording_eval_step(batch: dict[str, Any], step: int) -> Any:
+            outputs, loss_dict = original(batch, step)
+            if loss_dict is not None:
+                size = int(batch["text_lengths"].shape[0])
+                recorded.append((float(loss_dict[self.request.objective]), size))
+            return outputs, loss_dict
+
+        trainer.eval_step = recording_eval_step  # instance attribute: eval_epoch calls it
+        try:
+            with self.ema.swapped_in() if self.ema else nullcontext():
+                trainer.eval_epoch()
+        finally:
+            del trainer.eval_step
+        trainer.model.train()
+        trainer.callbacks.on_train_epoch_start(trainer)  # back to gpt.train(), rest eval
+        total = sum(size for _, size in recorded)
+        value = sum(v * size for v, size in recorded) / total if total else math.nan
+        if not math.isfinite(value):
+            raise TrialFailed(f"non-finite eval {self.request.objective} ({value})")
+        trainer.dashboard_logger.add_scalars(
+            "Ablation", {f"eval_{self.request.objective}": value}, self.counter.steps
+        )
+        return value
+
+    def _extras(self) -> dict[str, Any]:
+        import torch
+
+        extras = dict(self.extras)
+        extras["device"] = str(next(self.trainer.model.parameters()).device)
+        if torch.cuda.is_available() and extras["device"].startswith("cuda"):
+            extras["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        if self.ema is not None:
+            extras["ema_updates"] = self.ema.updates
+        return extras
+
+    def close(self) -> None:
+        for remove in self.removers:
+            remove()
+        if self.trainer is not None:
+            self.trainer.dashboard_logger.finish()
+        self.trainer = None
+        import gc
+
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass
+
+
+def _check_train_samples(dataset: Any) -> tuple[int, int, str]:
+    """Load up to SAMPLE_CHECK_LIMIT training samples with the dataset's own code and limits.
+
+    The XTTS train dataset drops a failing sample silently and draws another, which ends
+    in RecursionError when all fail. The Python RNG state is restored afterwards, so the
+    check does not change the order in which training samples are drawn.
+    """
+    samples = [s for group in dataset.samples.values() for s in group][:SAMPLE_CHECK_LIMIT]
+    state = random.getstate()
+    kept, first_error = 0, ""
+    try:
+        for sample in samples:
+            try:
+                tseq, _, wav, _, _, _ = dataset.load_item(sample)
+            except Exception as error:
+                first_error = first_error or failure_reason(error)
+                continue
+            if wav is None or wav.shape[-1] > dataset.max_wav_len:
+                first_error = first_error or "audio longer than max_wav_length"
+            elif tseq.shape[0] > dataset.max_text_len:
+                first_error = first_error or "text longer than max_text_length tokens"
+            else:
+                kept += 1
+    finally:
+        random.setstate(state)
+    return kept, len(samples), first_error
+
+
+@contextmanager
+def _released_trainer_handlers() -> Iterator[None]:
+    """The Trainer's lines go to the trial's trainer_0_log.txt only, and its FileHandler is
+    removed and closed afterwards (the Trainer adds one per instance and never removes it).
+
+    The "trainer" logger's own console handler is detached for the trial, as the Trainer
+    itself does for ranks > 0, so the progress bar and ``--format json`` stay readable.
+    """
+    logger = logging.getLogger("trainer")
+    before, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    consoles = [h for h in before if type(h) is logging.StreamHandler]
+    for handler in consoles:
+        logger.removeHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        for handler in [h for h in logger.handlers if h not in before]:
+            logger.removeHandler(handler)
+            handler.close()
+        for handler in consoles:
+            logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def quiet_libraries() -> None:
+    """Silence library chatter that says nothing about the trial (stderr stays readable)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*is experimental.*")
+    warnings.filterwarnings("ignore", message=".*is an experimental feature.*")
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+    warnings.filterwarnings("ignore", message="In 2.9, this function's implementation")
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+
+
+def _write_traceback(folder: Path, error: BaseException) -> None:
+    try:
+        text = "".join(traceback.format_exception(error))
+        (folder / "error.txt").write_text(text, encoding="utf-8")
+    except OSError:
+        pass

@@ -1,0 +1,565 @@
+"""The ablation spec (TOML): what to compare, on which base config, for how long.
+
+See docs/ablation-spec.md for the format. Loading a spec never imports torch: the spec is
+checked (every key it sets must be a key of the base config's Plan) before any worker
+starts, and each mistake is one HarnessError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.plan.flatten import flatten, parent_keys
+from harness.plan.model import Plan
+from harness.plan.source import Setting, Source, Unknown
+
+OBJECTIVES = ("loss_mel_ce", "loss_text_ce", "loss")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRUNERS = ("median", "none")
+DEFAULT_STORAGE_DIR = ".xtts-harness"  # under the current directory, like .pytest_cache
+DEFAULT_STORAGE_FILE = "studies.db"
+TOP_KEYS = ("study", "data", "overrides", "factors", "search")
+STUDY_KEYS = (
+    "name", "base", "scale", "device", "precision", "seeds", "steps", "eval_every",
+    "objective", "storage", "workdir", "threads", "pruner", "heartbeat_interval",
+    "grace_period", "max_retry",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a factor: a name and the Plan keys it sets."""
+
+    name: str
+    overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor of the full factorial. The first level is the reference (e.g. "off")."""
+
+    name: str
+    levels: tuple[Level, ...]
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One cell of the factorial: a level of each factor."""
+
+    levels: tuple[tuple[str, str], ...]  # (factor, level) in factor order
+
+    @property
+    def name(self) -> str:
+        return ",".join(f"{f}={lv}" for f, lv in self.levels) or "base"
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.levels)
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """A Plan key sampled by TPE: float or int in [low, high] (log scale or not), or choices."""
+
+    key: str
+    kind: str  # "float" | "int" | "categorical"
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Search:
+    trials: int
+    params: tuple[SearchParam, ...]
+    sampler_seed: int | None = None
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    path: Path  # folder of the metadata files (the coqui formatter: audio_file|text|speaker)
+    train: str
+    eval: str
+    language: str
+    vocab: Path | None  # tokenizer file; None: the base config's model_args.tokenizer_file
+
+
+@dataclass(frozen=True)
+class Scale:
+    """``tiny``: small GPT from scratch on CPU. Otherwise an XTTS v2 checkpoint directory."""
+
+    kind: str  # "tiny" | "checkpoint"
+    checkpoint_dir: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return "tiny" if self.kind == "tiny" else str(self.checkpoint_dir)
+
+
+@dataclass(frozen=True)
+class AblationSpec:
+    name: str
+    path: Path
+    base: Path
+    plan: Plan  # the base config plus [overrides]
+    data: DataSpec
+    scale: Scale
+    seeds: tuple[int, ...]
+    steps: int
+    eval_every: int
+    objective: str = "loss_mel_ce"
+    device: str = "auto"
+    precision: str = "auto"
+    factors: tuple[Factor, ...] = ()
+    search: Search | None = None
+    pruner: str = "median"
+    storage: str | None = None
+    workdir: Path | None = None
+    threads: int | None = None
+    heartbeat_interval: int = 10
+    grace_period: int = 60
+    max_retry: int = 2
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arms(self) -> list[Arm]:
+        if not self.factors:
+            return []
+        names = [[(f.name, lv.name) for lv in f.levels] for f in self.factors]
+        return [Arm(tuple(combo)) for combo in itertools.product(*names)]
+
+    @property
+    def factorial_trials(self) -> int:
+        return len(self.arms) * len(self.seeds)
+
+    @property
+    def total_trials(self) -> int:
+        return self.factorial_trials + (self.search.trials if self.search else 0)
+
+    def arm_overrides(self, arm: Arm) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for factor_name, level_name in arm.levels:
+            factor = next(f for f in self.factors if f.name == factor_name)
+            out.update(factor.level(level_name).overrides)
+        return out
+
+    def protocol(self) -> dict[str, Any]:
+        """What makes two trials comparable; stored in the study, checked on --resume."""
+        return {
+            "steps": self.steps,
+            "eval_every": self.eval_every,
+            "objective": self.objective,
+            "scale": self.scale.label,
+            "seeds": list(self.seeds),
+            "base": self.base.name,
+            "arms": [arm.name for arm in self.arms],
+            "search_trials": self.search.trials if self.search else 0,
+        }
+
+
+def load_spec(
+    path: str | Path, *, steps: int | None = None, seeds: int | None = None
+) -> AblationSpec:
+    """Read and check a spec. ``steps``/``seeds`` override it (and rename the study)."""
+    spec_path = Path(path)
+    data = _read_toml(spec_path)
+    where = str(spec_path)
+    _check_keys(data, TOP_KEYS, where, "")
+    study = _table(data, "study", where)
+    _check_keys(study, STUDY_KEYS, where, "study.")
+    base = _required_path(study, "base", spec_path)
+    plan = _load_base_plan(base)
+    overrides = _flat_table(data.get("overrides", {}), where, "overrides")
+    _check_plan_keys(plan, overrides, where, "overrides")
+    plan = apply_overrides(plan, overrides, spec_path, "overrides")
+    spec = AblationSpec(
+        name=_name(study, spec_path),
+        path=spec_path,
+        base=base,
+        plan=plan,
+        data=_data(data, spec_path, plan),
+        scale=_scale(study, spec_path),
+        seeds=_seeds(study.get("seeds", 3), where),
+        steps=_positive_int(study, "steps", 100, where),
+        eval_every=_positive_int(study, "eval_every", 25, where),
+        objective=_choice(study, "objective", OBJECTIVES, where),
+        device=_choice(study, "device", DEVICES, where),
+        precision=_choice(study, "precision", PRECISIONS, where),
+        factors=_factors(data.get("factors", {}), plan, where),
+        search=_search(data.get("search"), plan, where),
+        pruner=_choice(study, "pruner", PRUNERS, where),
+        storage=_storage(study.get("storage"), spec_path),
+        workdir=_optional_path(study, "workdir", spec_path),
+        threads=_optional_int(study, "threads", where),
+        heartbeat_interval=_positive_int(study, "heartbeat_interval", 10, where),
+        grace_period=_positive_int(study, "grace_period", 60, where),
+        max_retry=_optional_int(study, "max_retry", where) or 2,
+        overrides=overrides,
+    )
+    if not spec.factors and spec.search is None:
+        raise HarnessError(
+            "the spec has neither [factors] nor [search]: nothing to compare",
+            where=where,
+            fix="add e.g. [factors.ema.off] / [factors.ema.on] tables, or a [search] table",
+        )
+    if spec.grace_period <= spec.heartbeat_interval:
+        raise HarnessError(
+            "study.grace_period must be longer than study.heartbeat_interval",
+            where=f"{where}: study.grace_period",
+            fix="use e.g. heartbeat_interval = 10 and grace_period = 60",
+        )
+    return with_quick_run(spec, steps=steps, seeds=seeds)
+
+
+def with_quick_run(spec: AblationSpec, *, steps: int | None, seeds: int | None) -> AblationSpec:
+    """Apply --steps / --seeds; the study gets its own name so runs never mix."""
+    if steps is None and seeds is None:
+        return spec
+    if (steps is not None and steps < 1) or (seeds is not None and seeds < 1):
+        raise HarnessError("--steps and --seeds must be at least 1", fix="e.g. --steps 5 --seeds 1")
+    new_steps = steps or spec.steps
+    new_seeds = _first_seeds(spec.seeds, seeds) if seeds else spec.seeds
+    suffix = f"-steps{new_steps}-seeds{len(new_seeds)}"
+    return dataclasses.replace(
+        spec,
+        name=spec.name + suffix,
+        steps=new_steps,
+        eval_every=min(spec.eval_every, new_steps),
+        seeds=new_seeds,
+    )
+
+
+def apply_overrides(plan: Plan, overrides: Mapping[str, Any], file: Path, table: str) -> Plan:
+    """A copy of ``plan`` with ``overrides`` set, each with the spec as its source.
+
+    A dotted key changes one entry of a dict field (``optimizer_params.weight_decay`` keeps
+    the base config's betas); a whole value replaces what was under its key.
+    """
+    if not overrides:
+        return plan
+    settings = dict(plan.settings)
+    for key, value in flatten(_plain(dict(overrides))).items():
+        for child in [k for k in settings if k.startswith((key + ".", key + "["))]:
+            del settings[child]
+        for parent in parent_keys(key):
+            _split_parent(settings, parent)
+        settings[key] = Setting(key, value, Source(file=str(file), key=f"{table}.{key}"))
+    return dataclasses.replace(plan, settings=dict(sorted(settings.items())))
+
+
+def _split_parent(settings: dict[str, Setting], parent: str) -> None:
+    """A dict-valued leaf (``optimizer_params = {...}``) becomes dotted leaves; None goes."""
+    found = settings.pop(parent, None)
+    if found is None or not isinstance(found.value, dict):
+        return
+    for key, value in flatten(found.value, parent).items():
+        settings.setdefault(key, Setting(key, value, found.source))
+
+
+def default_storage() -> str:
+    return f"sqlite:///{Path.cwd() / DEFAULT_STORAGE_DIR / DEFAULT_STORAGE_FILE}"
+
+
+def default_workdir(spec: AblationSpec) -> Path:
+    return spec.workdir or Path.cwd() / DEFAULT_STORAGE_DIR / "runs" / spec.name
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise HarnessError(
+            "ablation spec not found", where=str(path), fix="pass the path of a .toml spec"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise HarnessError(
+            f"not valid TOML: {error}", where=str(path), fix="fix the TOML syntax"
+        ) from None
+    except OSError as error:
+        raise HarnessError(f"cannot read: {error.strerror}", where=str(path)) from None
+
+
+def _load_base_plan(path: Path) -> Plan:
+    try:
+        from harness.plan.load import load_plan
+    except ImportError:  # the loaders are not installed yet: read the project's TOML format
+        return _plan_from_toml(path)
+    return load_plan(str(path))
+
+
+def _plan_from_toml(path: Path) -> Plan:
+    from harness.plan.build import build_plan
+    from harness.plan.mapping import raw_from_mapping
+
+    if path.suffix != ".toml":
+        raise HarnessError("base config must be a .toml file", where=str(path))
+    data = _read_toml(path)
+    return build_plan(raw_from_mapping(data, name=path.stem, path=str(path)))
+
+
+def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, Mapping):
+        raise HarnessError(
+            f"[{name}] must be a table", where=where, fix=f"write a [{name}] section"
+        )
+    return table
+
+
+def _check_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], where: str, prefix: str
+) -> None:
+    for key in table:
+        if key not in allowed:
+            raise HarnessError(
+                f"unknown key {prefix}{key}",
+                where=where,
+                fix=f"use one of: {', '.join(prefix + k for k in allowed)}",
+            )
+
+
+def _flat_table(table: Any, where: str, name: str) -> dict[str, Any]:
+    """Nested tables become dotted Plan keys (``optimizer_params.weight_decay``)."""
+    if not isinstance(table, Mapping):
+        raise HarnessError(f"[{name}] must be a table", where=where)
+    return flatten(_plain(table))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _check_plan_keys(plan: Plan, overrides: Mapping[str, Any], where: str, table: str) -> None:
+    from harness.plan.build import is_known_key
+    from harness.plan.defaults import load_table
+
+    defaults = load_table(plan.library)
+    for key in overrides:
+        if key not in plan.settings and not is_known_key(key, defaults):
+            raise HarnessError(
+                f"{key} is not a setting of the base config",
+                where=f"{where}: {table}.{key}",
+                fix="use a GPTTrainerConfig key (lr, optimizer_params.weight_decay, "
+                "model_args.max_text_length), a trainer fact (grad_accum_steps) or extras.*",
+            )
+
+
+def _name(study: Mapping[str, Any], spec_path: Path) -> str:
+    name = study.get("name", spec_path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise HarnessError("study.name must be a non-empty string", where=str(spec_path))
+    return name.strip()
+
+
+def _required_path(study: Mapping[str, Any], key: str, spec_path: Path) -> Path:
+    value = study.get(key)
+    if not isinstance(value, str):
+        raise HarnessError(
+            f"study.{key} is required (a path, relative to the spec)",
+            where=str(spec_path),
+            fix=f'add {key} = "after.toml" under [study]',
+        )
+    path = (spec_path.parent / value).resolve()
+    if not path.exists():
+        raise HarnessError(f"{value} not found", where=f"{spec_path}: study.{key}")
+    return path
+
+
+def _optional_path(study: Mapping[str, Any], key: str, spec_path: Path) -> Path | None:
+    value = study.get(key)
+    return None if value is None else (spec_path.parent / str(value)).resolve()
+
+
+def _storage(value: Any, spec_path: Path) -> str | None:
+    """An RDB URL as is; a plain path is a SQLite file relative to the spec."""
+    if value is None:
+        return None
+    text = str(value)
+    if "://" in text:
+        return text
+    return f"sqlite:///{(spec_path.parent / text).resolve()}"
+
+
+def _scale(study: Mapping[str, Any], spec_path: Path) -> Scale:
+    value = study.get("scale", "tiny")
+    if value == "tiny":
+        return Scale("tiny")
+    folder = (spec_path.parent / str(value)).expanduser().resolve()
+    missing = [n for n in ("model.pth", "dvae.pth", "mel_stats.pth") if not (folder / n).exists()]
+    if not folder.is_dir() or missing:
+        raise HarnessError(
+            f"scale must be 'tiny' or an XTTS v2 checkpoint directory; {folder} lacks "
+            f"{', '.join(missing) or 'everything'}",
+            where=f"{spec_path}: study.scale",
+            fix='use scale = "tiny" or the folder holding model.pth, dvae.pth, mel_stats.pth',
+        )
+    return Scale("checkpoint", folder)
+
+
+def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
+    table = _table(data, "data", str(spec_path))
+    _check_keys(table, ("path", "train", "eval", "language", "vocab"), str(spec_path), "data.")
+    folder = (spec_path.parent / str(table.get("path", "data"))).resolve()
+    train = str(table.get("train", "metadata_train.csv"))
+    evals = str(table.get("eval", "metadata_eval.csv"))
+    for name in (train, evals):
+        if not (folder / name).is_file():
+            raise HarnessError(
+                f"{folder / name} not found",
+                where=f"{spec_path}: data",
+                fix="point data.path at the folder holding the metadata files",
+            )
+    vocab = table.get("vocab")
+    vocab_path = (spec_path.parent / str(vocab)).resolve() if vocab else None
+    if vocab_path is None:
+        from_plan = plan.known("model_args.tokenizer_file", "")
+        vocab_path = Path(from_plan) if from_plan else None
+    if vocab_path is None or not vocab_path.is_file():
+        raise HarnessError(
+            f"tokenizer vocab not found ({vocab_path})",
+            where=f"{spec_path}: data.vocab",
+            fix="set data.vocab to the vocab.json the model trains with",
+        )
+    language = table.get("language") or plan.known("language") or "en"
+    return DataSpec(folder, train, evals, str(language), vocab_path)
+
+
+def _seeds(value: Any, where: str) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return tuple(range(value))
+    ok = isinstance(value, list) and value and all(isinstance(v, int) for v in value)
+    if not ok or len(set(value)) != len(value):
+        raise HarnessError(
+            "study.seeds must be a count or a list of distinct integers",
+            where=f"{where}: study.seeds",
+            fix="e.g. seeds = 3 or seeds = [0, 1, 2]",
+        )
+    return tuple(value)
+
+
+def _first_seeds(seeds: tuple[int, ...], count: int) -> tuple[int, ...]:
+    extra = itertools.count(max(seeds) + 1)
+    return tuple(seeds[:count]) + tuple(next(extra) for _ in range(count - len(seeds)))
+
+
+def _positive_int(table: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise HarnessError(f"study.{key} must be a positive integer", where=f"{where}: study.{key}")
+    return value
+
+
+def _optional_int(table: Mapping[str, Any], key: str, where: str) -> int | None:
+    if table.get(key) is None:
+        return None
+    return _positive_int(table, key, 1, where)
+
+
+def _choice(table: Mapping[str, Any], key: str, choices: tuple[str, ...], where: str) -> str:
+    value = table.get(key, choices[0])
+    if value not in choices:
+        raise HarnessError(
+            f"study.{key} = {value!r} is not one of {', '.join(choices)}",
+            where=f"{where}: study.{key}",
+        )
+    return value
+
+
+def _factors(table: Any, plan: Plan, where: str) -> tuple[Factor, ...]:
+    if not isinstance(table, Mapping):
+        raise HarnessError("[factors] must be a table", where=where)
+    factors = []
+    for name, levels in table.items():
+        if not isinstance(levels, Mapping) or len(levels) < 2:
+            raise HarnessError(
+                f"factor {name} needs at least two levels",
+                where=f"{where}: factors.{name}",
+                fix=f"add [factors.{name}.off] and [factors.{name}.on] tables",
+            )
+        parsed = []
+        for level_name, settings in levels.items():
+            overrides = _flat_table(settings, where, f"factors.{name}.{level_name}")
+            _check_plan_keys(plan, overrides, where, f"factors.{name}.{level_name}")
+            parsed.append(Level(str(level_name), overrides))
+        factors.append(Factor(str(name), tuple(parsed)))
+    return tuple(factors)
+
+
+def _search(table: Any, plan: Plan, where: str) -> Search | None:
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise HarnessError("[search] must be a table", where=where)
+    _check_keys(table, ("trials", "params", "sampler_seed"), where, "search.")
+    trials = _positive_int({"trials": table.get("trials")}, "trials", 1, where)
+    params_table = table.get("params", {})
+    if not isinstance(params_table, Mapping) or not params_table:
+        raise HarnessError(
+            "[search] needs at least one [search.params.<key>] table",
+            where=where,
+            fix="e.g. [search.params.lr] low = 1e-5, high = 1e-3, log = true",
+        )
+    params = tuple(_search_param(k, v, plan, where) for k, v in _search_items(params_table))
+    seed = table.get("sampler_seed")
+    return Search(trials, params, int(seed) if seed is not None else None)
+
+
+def _search_items(table: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``[search.params.lr]`` and ``[search.params.optimizer_params.weight_decay]`` alike."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+
+    def walk(prefix: str, value: Mapping[str, Any]) -> None:
+        if any(k in value for k in ("low", "high", "choices")):
+            out.append((prefix, value))
+            return
+        for key, child in value.items():
+            if isinstance(child, Mapping):
+                walk(f"{prefix}.{key}" if prefix else key, child)
+
+    walk("", table)
+    return out
+
+
+def _search_param(key: str, value: Mapping[str, Any], plan: Plan, where: str) -> SearchParam:
+    here = f"{where}: search.params.{key}"
+    _check_plan_keys(plan, {key: None}, where, "search.params")
+    if "choices" in value:
+        choices = value["choices"]
+        if not isinstance(choices, list) or len(choices) < 2:
+            raise HarnessError("choices must be a list of at least two values", where=here)
+        return SearchParam(key, "categorical", choices=tuple(choices))
+    low, high = value.get("low"), value.get("high")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
+    if not numbers or not math.isfinite(low) or not math.isfinite(high) or low >= high:
+        raise HarnessError("low and high must be numbers with low < high", where=here)
+    log = bool(value.get("log", False))
+    if log and low <= 0:
+        raise HarnessError("a log-scale range must have low > 0", where=here)
+    kind = "int" if isinstance(low, int) and isinstance(high, int) else "float"
+    return SearchParam(key, kind, float(low), float(high), log)
+
+
+def unresolved(plan: Plan, keys: list[str]) -> list[str]:
+    """Keys among ``keys`` whose value a loader could not resolve (Unknown)."""
+    return [k for k in keys if isinstance(plan.get(k), Unknown)]

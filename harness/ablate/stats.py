@@ -1,0 +1,232 @@
+"""Statistics of a seeded factorial ablation: numpy and scipy only (no torch, no optuna).
+
+Every arm runs the same seeds, so arms are compared *paired by seed*: the seed fixes the
+initialisation and the order of the training samples, and the difference between two
+arms at the same seed removes that noise.
+
+- Arm: mean and 95% interval over seeds (Student t, n - 1 degrees of freedom).
+- Factor level vs the reference level (the first level in the spec): per seed, the
+  difference averaged over the levels of the other factors (the main effect of a 2x2);
+  for each pair of two-level factors, per seed, the difference of differences (the
+  interaction). Only seeds where every arm completed are used.
+- Test: paired t-test on those per-seed differences, with its 95% interval and effect
+  size Cohen's d_z = mean / sd of the differences. With a handful of seeds the t-test is
+  the one that can still detect an effect; the Wilcoxon signed-rank test (no normality
+  assumption) is added from 6 seeds, the first n at which it can reach p < 0.05 at all
+  (its smallest two-sided p is 2 / 2^n).
+- Power: the seeds a paired t-test needs to detect the observed difference with power
+  0.8 at alpha 0.05 (noncentral t), i.e. "how many seeds until this is settled".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ALPHA = 0.05
+POWER = 0.8
+CONFIDENCE = 0.95
+MIN_WILCOXON = 6
+MAX_SEEDS_SEARCHED = 10_000
+
+
+@dataclass(frozen=True)
+class Observation:
+    levels: Mapping[str, str]  # factor -> level
+    seed: int
+    value: float
+
+
+def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """Mean, sample sd and the t-based interval of the mean (None where n is too small)."""
+    import numpy as np
+    from scipy import stats
+
+    data = np.asarray(values, dtype=float)
+    n = int(data.size)
+    if n == 0:
+        return {"n": 0, "mean": None, "sd": None, "ci_low": None, "ci_high": None}
+    mean = float(data.mean())
+    if n < 2:
+        return {"n": 1, "mean": mean, "sd": None, "ci_low": None, "ci_high": None}
+    sd = float(data.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def paired_test(differences: Sequence[float]) -> dict[str, Any]:
+    """Paired t-test (and Wilcoxon from 6 pairs) on per-seed differences, with power."""
+    import numpy as np
+    from scipy import stats
+
+    data = np.asarray(differences, dtype=float)
+    out = mean_ci(data)
+    out.update({"d_z": None, "t": None, "p": None, "p_wilcoxon": None, "seeds_needed": None})
+    n = out["n"]
+    if n < 2:
+        return out
+    mean, sd = out["mean"], out["sd"]
+    if sd == 0.0:
+        # The same difference at every seed: no noise to test against.
+        out["p"] = 1.0 if mean == 0.0 else 0.0
+        out["seeds_needed"] = None if mean == 0.0 else 2
+        return out
+    out["d_z"] = mean / sd
+    out["t"] = mean / (sd / math.sqrt(n))
+    out["p"] = float(2 * stats.t.sf(abs(out["t"]), n - 1))
+    if n >= MIN_WILCOXON and np.any(data != 0):
+        out["p_wilcoxon"] = float(stats.wilcoxon(data).pvalue)
+    out["seeds_needed"] = seeds_needed(abs(out["d_z"]))
+    return out
+
+
+def seeds_needed(d_z: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
+    """Smallest n at which a two-sided paired t-test has ``power`` to detect effect ``d_z``."""
+    import numpy as np
+    from scipy import stats
+
+    if not d_z or not math.isfinite(d_z):
+        return None
+    n = np.arange(2, MAX_SEEDS_SEARCHED + 1)
+    df = n - 1
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    shift = d_z * np.sqrt(n)
+    achieved = stats.nct.sf(crit, df, shift) + stats.nct.cdf(-crit, df, shift)
+    reached = np.nonzero(achieved >= power)[0]
+    return int(n[reached[0]]) if reached.size else None
+
+
+def arm_stats(
+    observations: Sequence[Observation], factors: Sequence[tuple[str, Sequence[str]]]
+) -> list[dict[str, Any]]:
+    """Per arm (every combination of levels, in spec order): mean and interval over seeds."""
+    out = []
+    for combo in itertools.product(*[[(name, lv) for lv in levels] for name, levels in factors]):
+        levels = dict(combo)
+        values = [o.value for o in observations if dict(o.levels) == levels]
+        stats = mean_ci(values)
+        stats.update({"arm": arm_name(levels), "levels": levels})
+        out.append(stats)
+    return out
+
+
+def factor_effects(
+    observations: Sequence[Observation],
+    factors: Sequence[tuple[str, Sequence[str]]],
+) -> list[dict[str, Any]]:
+    """Main effects (each level vs the reference) and two-level interactions, paired by seed."""
+    table = {(_key(o.levels), o.seed): o.value for o in observations}
+    seeds = sorted({o.seed for o in observations})
+    arms = [_key(c) for c in _combos(factors)]
+    complete = [s for s in seeds if all((arm, s) in table for arm in arms)]
+    effects = []
+    for name, levels in factors:
+        others = [f for f in factors if f[0] != name]
+        for level in levels[1:]:
+            contrast = {name: {level: 1.0, levels[0]: -1.0}}
+            diffs = [_contrast(table, others, contrast, seed) for seed in complete]
+            effects.append(_effect("main", name, f"{level} vs {levels[0]}", diffs, complete, seeds))
+    two_level = [f for f in factors if len(f[1]) == 2]
+    for (a, (a0, a1)), (b, (b0, b1)) in itertools.combinations(two_level, 2):
+        others = [f for f in factors if f[0] not in (a, b)]
+        # (a1 - a0 at b1) - (a1 - a0 at b0): the difference of differences.
+        contrast = {a: {a1: 1.0, a0: -1.0}, b: {b1: 1.0, b0: -1.0}}
+        diffs = [_contrast(table, others, contrast, seed) for seed in complete]
+        effects.append(
+            _effect(
+                "interaction", f"{a} x {b}", "difference of differences", diffs, complete, seeds
+            )
+        )
+    return effects
+
+
+def verdict(effect: Mapping[str, Any], objective: str) -> str:
+    """One plain sentence for a factor effect."""
+    name, n = effect["factor"], effect["n"]
+    seeds = f"{n} seed{'s' if n != 1 else ''}"
+    if n < 2:
+        return f"{name}: cannot be tested with {seeds} complete; run at least 3 seeds"
+    mean, p = effect["mean"], effect["p"]
+    interval = _interval(effect)
+    if p is not None and p < ALPHA:
+        if effect["kind"] == "interaction":
+            return (
+                f"{name}: the factors interact (difference of differences {mean:+.3g}"
+                f"{interval}; p = {p:.3g}, {seeds}); compare the arms, not the main effects"
+            )
+        direction = "lowers" if mean < 0 else "raises"
+        d_z = effect["d_z"]
+        size = f"; d_z = {d_z:.2f}" if d_z is not None else ""
+        return (
+            f"{name}: {effect['contrast']} {direction} eval {objective} by {abs(mean):.3g} "
+            f"({mean:+.3g}{interval}{size}; p = {p:.3g}, {seeds})"
+        )
+    what = "interaction" if effect["kind"] == "interaction" else "effect"
+    text = (
+        f"{name}: no detectable {what} at {seeds} "
+        f"({effect['contrast']}: {mean:+.3g}{interval}; p = {p:.3g})"
+    )
+    needed = effect["seeds_needed"]
+    if needed is None and mean == 0:
+        return text
+    if needed is None:
+        return text + f"; more than {MAX_SEEDS_SEARCHED} seeds needed to detect {abs(mean):.3g}"
+    return text + f"; about {needed} seeds needed to detect a difference of {abs(mean):.3g}"
+
+
+def arm_name(levels: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in levels.items()) or "base"
+
+
+def _key(levels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(levels.items()))
+
+
+def _combos(factors: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, str]]:
+    return [dict(c) for c in itertools.product(*[[(n, lv) for lv in ls] for n, ls in factors])]
+
+
+def _contrast(
+    table: Mapping[Any, float],
+    others: Sequence[tuple[str, Sequence[str]]],
+    weights: Mapping[str, Mapping[str, float]],
+    seed: int,
+) -> float:
+    """Sum of weight products x value over the contrasted levels, averaged over the other
+    factors' levels, at one seed."""
+    contrasted = [(name, list(w.items())) for name, w in weights.items()]
+    total = 0.0
+    others_combos = _combos(others)
+    for other in others_combos:
+        for cell in itertools.product(*[[(n, lv, wt) for lv, wt in ws] for n, ws in contrasted]):
+            levels = {**other, **{n: lv for n, lv, _ in cell}}
+            weight = math.prod(wt for _, _, wt in cell)
+            total += weight * table[(_key(levels), seed)]
+    return total / len(others_combos)
+
+
+def _effect(
+    kind: str, factor: str, contrast: str, diffs: list[float], used: list[int], seeds: list[int]
+) -> dict[str, Any]:
+    out = paired_test(diffs)
+    out.update(
+        {
+            "kind": kind,
+            "factor": factor,
+            "contrast": contrast,
+            "differences": diffs,
+            "seeds": used,
+            "seeds_excluded": [s for s in seeds if s not in used],
+        }
+    )
+    return out
+
+
+def _interval(effect: Mapping[str, Any]) -> str:
+    low, high = effect.get("ci_low"), effect.get("ci_high")
+    if low is None or high is None:
+        return ""
+    return f", 95% CI {low:+.3g} to {high:+.3g}"

@@ -1,0 +1,156 @@
+"""A study as one JSON-safe dict: trials, arms, effects, verdicts, importances.
+
+``study_summary(study)`` is what ``xtts-harness results`` prints and what the HTML report
+reads; it needs the study only (the spec is stored in its user attributes). No torch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from harness.ablate import stats
+from harness.errors import HarnessError
+
+
+def study_summary(study: Any) -> dict[str, Any]:
+    """Everything the report shows about one ablation study (JSON-safe: no NaN, no inf)."""
+    trials = [trial_record(t) for t in study.get_trials(deepcopy=False)]
+    attrs = study.user_attrs
+    factors = [(f["name"], list(f["levels"])) for f in attrs.get("factors", [])]
+    objective = str(attrs.get("objective", "eval loss"))
+    observations = [
+        stats.Observation(t["levels"], int(t["seed"]), float(t["value"]))
+        for t in trials
+        if t["kind"] == "factorial" and t["state"] == "COMPLETE" and t["value"] is not None
+    ]
+    arms = stats.arm_stats(observations, factors) if factors else []
+    effects = stats.factor_effects(observations, factors) if factors else []
+    metric = objective.removeprefix("eval ")
+    for effect in effects:
+        effect["verdict"] = stats.verdict(effect, metric)
+    summary = {
+        "study": study.study_name,
+        "objective": objective,
+        "direction": "minimize",
+        "protocol": attrs.get("protocol", {}),
+        "spec": attrs.get("spec"),
+        "base_config": attrs.get("base_config"),
+        "factors": [{"name": n, "levels": ls} for n, ls in factors],
+        "counts": _counts(trials),
+        "trials": trials,
+        "arms": arms,
+        "effects": effects,
+        "verdicts": [e["verdict"] for e in effects],
+        "importances": importances(study, attrs.get("search_params", [])),
+        "best": _best(trials),
+    }
+    return json_safe(summary)
+
+
+def trial_record(trial: Any) -> dict[str, Any]:
+    attrs = trial.user_attrs
+    kind = str(attrs.get("kind", "search"))
+    params = dict(trial.params)
+    levels = {k: v for k, v in params.items() if k != "seed"} if kind == "factorial" else {}
+    duration = trial.duration.total_seconds() if trial.duration is not None else None
+    return {
+        "number": trial.number,
+        "state": trial.state.name,
+        "kind": kind,
+        "arm": attrs.get("arm", stats.arm_name(levels) if levels else None),
+        "levels": levels,
+        "seed": attrs.get("seed", params.get("seed")),
+        "params": params,
+        "value": trial.value if trial.state.name == "COMPLETE" else None,
+        "curve": sorted([int(s), v] for s, v in trial.intermediate_values.items()),
+        "train_curve": attrs.get("train_curve", []),
+        "duration_s": duration,
+        "failure": attrs.get("failure"),
+        "pruned": attrs.get("pruned"),
+        "retry_of": trial.system_attrs.get("failed_trial"),
+        "output_path": attrs.get("output_path"),
+        "steps": attrs.get("steps"),
+        "steps_per_second": attrs.get("steps_per_second"),
+        "samples": attrs.get("samples"),
+        "extras": attrs.get("extras", {}),
+        "worker": attrs.get("worker"),
+    }
+
+
+def importances(study: Any, params: list[str]) -> dict[str, float]:
+    """Optuna's parameter importances over the search trials (empty when not computable)."""
+    if not params:
+        return {}
+    import optuna
+
+    complete = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if all(p in t.params for p in params)
+    ]
+    if len(complete) < 2:
+        return {}
+    try:
+        found = optuna.importance.get_param_importances(study, params=params)
+    except (RuntimeError, ValueError):  # e.g. every trial sampled the same value
+        return {}
+    return {k: float(v) for k, v in found.items()}
+
+
+def load_study(storage_url: str, name: str | None) -> Any:
+    """The named study, or the only one in the storage."""
+    import optuna
+
+    from harness.ablate.storage import open_storage, redact, sqlite_path
+
+    path = sqlite_path(storage_url)
+    if path is not None and not path.exists():
+        raise HarnessError(
+            f"no study storage at {path}",
+            fix="run `xtts-harness ablate SPEC` first, or pass --storage URL",
+        )
+    storage = open_storage(storage_url)
+    names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage))
+    if name is None:
+        if len(names) != 1:
+            listed = ", ".join(names) or "none"
+            raise HarnessError(
+                f"{redact(storage_url)} holds {len(names)} studies ({listed})",
+                fix="name the study: xtts-harness results STUDY",
+            )
+        name = names[0]
+    if name not in names:
+        raise HarnessError(
+            f"no study {name!r} in {redact(storage_url)}",
+            fix=f"use one of: {', '.join(names) or '(none yet)'}",
+        )
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and inf become None, tuples lists, keys strings: json.dumps(allow_nan=False) works."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return json_safe(value.item())
+    return value
+
+
+def _counts(trials: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for trial in trials:
+        counts[trial["state"].lower()] = counts.get(trial["state"].lower(), 0) + 1
+    return counts
+
+
+def _best(trials: list[dict[str, Any]]) -> dict[str, Any] | None:
+    done = [t for t in trials if t["value"] is not None]
+    if not done:
+        return None
+    best = min(done, key=lambda t: t["value"])
+    return {"number": best["number"], "value": best["value"], "params": best["params"]}

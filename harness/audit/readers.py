@@ -1,0 +1,226 @@
+"""Dataset readers that see metadata exactly as coqui-tts's formatters do.
+
+- ``coqui`` (what xtts-finetune-webui writes): ``audio_file|text|speaker_name`` with a
+  header, read by ``csv.DictReader(delimiter="|")``; audio at ``os.path.join(root,
+  audio_file)``; rows whose audio does not exist are skipped by the formatter.
+- ``ljspeech``: ``id|text|normalized text`` without a header, split on ``|`` line by line;
+  the text is the third column (with its line ending); audio at ``root/wavs/<id>.wav``.
+
+A file the real formatter would crash on (not UTF-8, no header, wrong delimiter, no rows,
+an LJSpeech line with fewer than 3 columns) is a ``HarnessError``: one line, exit 2.
+Nothing here writes anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from harness.audit.samples import FORMATTERS, DatasetSource, Metadata, Sample
+from harness.errors import HarnessError
+
+TRAIN_NAMES = ("metadata_train.csv", "metadata.csv")
+EVAL_NAMES = ("metadata_eval.csv",)
+COQUI_HEADER = "audio_file|text|speaker_name"
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg")
+_OTHER_DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
+
+
+def locate(
+    dataset: str | Path, eval_dataset: str | Path | None = None, formatter: str | None = None
+) -> DatasetSource:
+    """The dataset's root and metadata files, from a folder or a metadata file."""
+    path = Path(dataset)
+    if not path.exists():
+        raise HarnessError(
+            f"dataset {str(path)!r} does not exist",
+            fix="pass the dataset folder (holding metadata_train.csv or metadata.csv) "
+            "or its metadata file",
+        )
+    if path.is_dir():
+        root, train_file = path, _first_existing(path, TRAIN_NAMES)
+        if train_file is None:
+            raise HarnessError(
+                f"no {' or '.join(TRAIN_NAMES)} in {path}",
+                fix="pass the metadata file itself, e.g. --dataset DIR/my_train.csv",
+            )
+        eval_file = _eval_file(root, eval_dataset)
+    else:
+        # A metadata file: its folder is the root; eval only from --eval-dataset.
+        root, train_file = path.parent, path
+        eval_file = _given_eval_file(eval_dataset) if eval_dataset is not None else None
+    chosen = formatter or detect_formatter(train_file)
+    if chosen not in FORMATTERS:
+        raise HarnessError(f"unknown formatter {chosen!r}", fix=f"use one of {FORMATTERS}")
+    return DatasetSource(root=root, formatter=chosen, train_file=train_file, eval_file=eval_file)
+
+
+def _first_existing(folder: Path, names: tuple[str, ...]) -> Path | None:
+    return next((folder / n for n in names if (folder / n).is_file()), None)
+
+
+def _eval_file(root: Path, eval_dataset: str | Path | None) -> Path | None:
+    """The eval file of a dataset folder: --eval-dataset, else its metadata_eval.csv."""
+    if eval_dataset is None:
+        return _first_existing(root, EVAL_NAMES)
+    return _given_eval_file(eval_dataset)
+
+
+def _given_eval_file(eval_dataset: str | Path) -> Path:
+    path = Path(eval_dataset)
+    if path.is_dir():
+        found = _first_existing(path, EVAL_NAMES)
+        if found is None:
+            raise HarnessError(
+                f"no {EVAL_NAMES[0]} in {path}", fix="pass the eval metadata file itself"
+            )
+        return found
+    if not path.is_file():
+        raise HarnessError(
+            f"eval dataset {str(path)!r} does not exist", fix="pass an existing metadata file"
+        )
+    return path
+
+
+def detect_formatter(path: Path) -> str:
+    """coqui when the first line is a header with audio_file, else ljspeech."""
+    first = _read_text(path).split("\n", 1)[0].lstrip("\ufeff")
+    fields = first.split("|")
+    if "audio_file" in fields:
+        return "coqui"
+    if len(fields) >= 3 and not _looks_like_audio_path(fields[0]):
+        return "ljspeech"
+    raise _header_error(path, first, "audio_file|text|speaker_name or id|text|normalized text")
+
+
+def read(source: DatasetSource) -> list[Metadata]:
+    """Every metadata file of the dataset, train first."""
+    reader = read_coqui if source.formatter == "coqui" else read_ljspeech
+    return [reader(path, source.root, split) for split, path in source.files]
+
+
+def read_coqui(path: Path, root: Path, split: str) -> Metadata:
+    """Rows as ``TTS.tts.datasets.formatters.coqui`` reads them (before its exists check)."""
+    text = _read_text(path)
+    if text.startswith("\ufeff"):
+        raise HarnessError(
+            "starts with a UTF-8 byte-order mark: the coqui formatter reads the first "
+            "column as '\\ufeffaudio_file' and fails its header assertion",
+            where=str(path),
+            fix="save the file as UTF-8 without BOM",
+        )
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="|")
+    fields = reader.fieldnames or []
+    if "audio_file" not in fields or "text" not in fields:
+        raise _header_error(path, text.split("\n", 1)[0], COQUI_HEADER)
+    meta = Metadata(path=path, split=split, formatter="coqui")
+    for row in reader:
+        extra = row.get(None) or []  # type: ignore[call-overload]
+        columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
+        audio_file = row["audio_file"]
+        meta.samples.append(
+            Sample(
+                split=split,
+                file=str(path),
+                line=reader.line_num,
+                audio_file=audio_file,
+                audio_path=os.path.join(str(root), audio_file),
+                text=str(row["text"]),  # XTTSDataset: str(sample["text"])
+                speaker=row.get("speaker_name"),
+                columns=columns,
+                expected_columns=len(fields),
+                text_missing=row["text"] is None,
+            )
+        )
+    if not meta.samples:
+        raise HarnessError(
+            "has a header but no rows: the coqui formatter fails on metadata[0]",
+            where=str(path),
+            fix="add audio_file|text|speaker_name rows",
+        )
+    return meta
+
+
+def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
+    """Rows as ``TTS.tts.datasets.formatters.ljspeech`` reads them."""
+    text = _read_text(path)
+    meta = Metadata(path=path, split=split, formatter="ljspeech")
+    # newline=None: universal newlines, like iterating over a file opened in text mode.
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        cols = line.split("|")
+        if len(cols) < 3:
+            raise HarnessError(
+                f"line has {len(cols)} column(s): the ljspeech formatter needs "
+                "id|text|normalized text on every line and raises IndexError",
+                where=f"{path}:{number}",
+                fix="fix or remove the line (a blank line counts)",
+            )
+        meta.samples.append(
+            Sample(
+                split=split,
+                file=str(path),
+                line=number,
+                audio_file=cols[0],
+                audio_path=os.path.join(str(root), "wavs", cols[0] + ".wav"),
+                text=cols[2],  # the normalized text, line ending included, as the formatter
+                speaker="ljspeech",
+                columns=len(cols),
+            )
+        )
+    if not meta.samples:
+        raise HarnessError("is empty", where=str(path), fix="add id|text|normalized text lines")
+    return meta
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 (the formatters' encoding); a clear error where it is not."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise HarnessError(
+            f"cannot read: {error.strerror}", where=str(path), fix="check the path"
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise HarnessError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x} on line {line}); the formatters "
+            "open metadata as UTF-8 and crash",
+            where=f"{path}:{line}",
+            fix="re-save the file as UTF-8",
+        ) from None
+    if not text.strip():
+        raise HarnessError("is empty", where=str(path), fix="write the metadata rows")
+    return text
+
+
+def _header_error(path: Path, first_line: str, expected: str) -> HarnessError:
+    first_line = first_line.rstrip("\r")
+    for char, name in _OTHER_DELIMITERS.items():
+        if char in first_line and "|" not in first_line:
+            return HarnessError(
+                f"wrong delimiter: the first line is {name}-separated ({first_line[:60]!r}) "
+                "but the formatters split on '|'",
+                where=f"{path}:1",
+                fix=f"write the file with '|' between columns: {expected}",
+            )
+    first = first_line.split("|")[0]
+    if _looks_like_audio_path(first):
+        return HarnessError(
+            f"header missing: the first line is a data row ({first_line[:60]!r})",
+            where=f"{path}:1",
+            fix=f"add the header line {COQUI_HEADER}",
+        )
+    return HarnessError(
+        f"unrecognized header {first_line[:60]!r}: no audio_file and text columns",
+        where=f"{path}:1",
+        fix=f"the first line must be {expected}",
+    )
+
+
+def _looks_like_audio_path(text: str) -> bool:
+    lowered = text.strip().lower()
+    return lowered.endswith(AUDIO_SUFFIXES) or "/" in lowered or "\\" in lowered

@@ -1,0 +1,181 @@
+"""The audit's result: one verdict per sample, and the tables the report plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.audit.audio import AudioInfo
+from harness.audit.coverage import Coverage
+from harness.audit.limits import Limits
+from harness.audit.samples import DatasetSource, Sample
+from harness.audit.tokenizer import Encoded
+from harness.audit.verdict import Reason, Verdict
+from harness.findings import Finding
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    sample: Sample
+    role: str  # "train" or "eval": the set the trainer puts the sample in
+    encoded: Encoded
+    audio: AudioInfo
+    verdict: Verdict
+
+    @property
+    def hours(self) -> float:
+        return (self.verdict.duration_s or 0.0) / 3600
+
+    def to_dict(self) -> dict[str, Any]:
+        verdict = self.verdict
+        return {
+            "split": self.role,
+            "file": self.sample.file,
+            "line": self.sample.line,
+            "audio": self.sample.audio_file,
+            "text": self.sample.text,
+            "kept": verdict.kept,
+            "reason": verdict.reason.value if verdict.reason else None,
+            "also": [r.value for r in verdict.reasons[1:]],
+            "detail": self.detail(),
+            "text_tokens": verdict.text_tokens,
+            "duration_s": verdict.duration_s,
+            "wav_samples": verdict.wav_samples,
+            "file_sample_rate": self.audio.sample_rate,
+            "unk_chars": self.unk_chars,
+            "approximate": self.encoded.approximate,
+        }
+
+    @property
+    def unk_chars(self) -> str:
+        return "".join(dict.fromkeys(self.encoded.unk_chars))
+
+    def detail(self) -> str:
+        """The first reason in words, with the numbers that decide it."""
+        reason, verdict = self.verdict.reason, self.verdict
+        if reason is Reason.UNK_CHARACTERS:
+            prefix = "language tag; " if self.encoded.prefix_unk else ""
+            return f"[UNK] from: {prefix}{self.unk_chars}".rstrip("; ")
+        if reason in (Reason.AUDIO_TOO_SHORT, Reason.AUDIO_TOO_LONG):
+            return f"{verdict.duration_s:.2f} s ({verdict.wav_samples} samples)"
+        if reason is Reason.TEXT_TOO_LONG:
+            return f"{verdict.text_tokens} tokens"
+        if reason is Reason.AUDIO_UNREADABLE:
+            return self.audio.error or ""
+        if reason is Reason.AUDIO_MISSING:
+            return f"not found: {self.sample.audio_path}"
+        return ""
+
+
+@dataclass
+class AuditResult:
+    source: DatasetSource
+    language: str
+    tokenizer_mode: str
+    vocab_path: str
+    language_tag: str
+    tag_is_added_token: bool
+    tag_tokens: int  # tokens the [lang] prefix alone encodes to
+    limits: Limits
+    samples: list[SampleResult]
+    coverage: Coverage
+    eval_source: str  # "file", "automatic" or "none"
+    eval_split_error: str | None = None
+    config: str | None = None  # the config whose limits were used
+    findings: list[Finding] = field(default_factory=list)
+
+    def in_role(self, role: str) -> list[SampleResult]:
+        return [s for s in self.samples if s.role == role]
+
+    def kept(self, role: str | None = None) -> list[SampleResult]:
+        return [s for s in self.samples if s.verdict.kept and (role is None or s.role == role)]
+
+    @property
+    def eval_samples_left(self) -> int:
+        return len(self.kept("eval"))
+
+    @property
+    def hours(self) -> float:
+        return sum(s.hours for s in self.samples)
+
+    @property
+    def tokens_per_char(self) -> float | None:
+        """Text tokens per character of cleaned text, the [lang] tag not counted."""
+        chars = sum(len(s.encoded.cleaned) for s in self.samples)
+        if not chars:
+            return None
+        tokens = sum(len(s.encoded.ids) - self.tag_tokens for s in self.samples)
+        return tokens / chars
+
+    def drop_table(self) -> list[dict[str, Any]]:
+        """Samples and hours per first drop reason (the one the trainer hits), and kept."""
+        total, hours = len(self.samples), self.hours
+        rows = []
+        groups: list[tuple[str, list[SampleResult]]] = [
+            (reason.value, [s for s in self.samples if s.verdict.reason is reason])
+            for reason in Reason
+        ]
+        groups.append(("kept", self.kept()))
+        for name, members in groups:
+            if not members and name != "kept":
+                continue
+            row_hours = sum(s.hours for s in members)
+            rows.append(
+                {
+                    "reason": name,
+                    "count": len(members),
+                    "hours": row_hours,
+                    "share": len(members) / total if total else 0.0,
+                    "hours_share": row_hours / hours if hours else 0.0,
+                    "train": sum(1 for s in members if s.role == "train"),
+                    "eval": sum(1 for s in members if s.role == "eval"),
+                }
+            )
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe data for --format json and the HTML report (harness/report/html_dataset)."""
+        kept = self.kept()
+        durations = [s.verdict.duration_s for s in self.samples]
+        return {
+            "dataset": str(self.source.root),
+            "dataset_files": {
+                "formatter": self.source.formatter,
+                "train_file": str(self.source.train_file),
+                "eval_file": str(self.source.eval_file) if self.source.eval_file else None,
+                "eval_source": self.eval_source,
+                "eval_split_error": self.eval_split_error,
+            },
+            "config": self.config,
+            "vocab": self.vocab_path,
+            "language": self.language,
+            "tokenizer": {
+                "mode": self.tokenizer_mode,
+                "language_tag": self.language_tag,
+                "tag_is_added_token": self.tag_is_added_token,
+                "tag_tokens": self.tag_tokens,
+            },
+            "limits": self.limits.to_dict(),
+            "samples_total": len(self.samples),
+            "samples_kept": len(kept),
+            "hours_total": self.hours,
+            "hours_kept": sum(s.hours for s in kept),
+            "splits": {
+                role: {
+                    "samples": len(self.in_role(role)),
+                    "hours": sum(s.hours for s in self.in_role(role)),
+                    "kept": len(self.kept(role)),
+                    "kept_hours": sum(s.hours for s in self.kept(role)),
+                }
+                for role in ("train", "eval")
+            },
+            "eval_samples_left": self.eval_samples_left,
+            "drops": [row for row in self.drop_table() if row["reason"] != "kept"],
+            "vocab_coverage": self.coverage.to_dict(),
+            "tokens_per_char": self.tokens_per_char,
+            "distributions": {
+                "text_tokens": {"values": [s.verdict.text_tokens for s in self.samples]},
+                "durations": {"values": [d for d in durations if d is not None]},
+            },
+            "samples": [s.to_dict() for s in self.samples],
+        }

@@ -1,0 +1,195 @@
+"""``xtts-harness audit``: what the XTTS trainer will silently drop from a dataset."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from harness.commands import common
+
+if TYPE_CHECKING:
+    from harness.audit.result import AuditResult
+    from harness.findings import Finding
+    from harness.plan import Plan
+
+ROWS_SHOWN = 10  # per-row findings of one code shown in text and md; json has them all
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "audit",
+        help="predict which samples the trainer will drop, and why",
+        description="Read a dataset (coqui CSV as xtts-finetune-webui writes it, or LJSpeech) "
+        "and judge every sample as XTTSDataset will: kept, or dropped for an unsupported "
+        "language, [UNK] characters, text over max_text_length tokens, audio over "
+        "max_wav_length or under 0.5 s, empty text, missing or unreadable audio. Limits come "
+        "from CONFIG. Example: xtts-harness audit experiments/amharic_bpe/after.toml "
+        "--dataset experiments/amharic_bpe/data --vocab experiments/amharic_bpe/vocab_am.json "
+        "--language am --tokenizer passthrough",
+    )
+    parser.add_argument(
+        "config",
+        metavar="CONFIG",
+        help="training config (any file `lint` reads, or a baseline name) giving the limits",
+    )
+    parser.add_argument(
+        "--dataset",
+        metavar="PATH",
+        help="dataset folder (metadata_train.csv [+ metadata_eval.csv], or metadata.csv) or "
+        "a metadata file (default: the config's datasets[0])",
+    )
+    parser.add_argument(
+        "--eval-dataset", metavar="PATH", help="eval metadata file (or a folder holding one)"
+    )
+    parser.add_argument(
+        "--vocab",
+        metavar="FILE",
+        help="vocab.json to tokenize with (default: the config's model_args.tokenizer_file)",
+    )
+    parser.add_argument(
+        "--language",
+        metavar="CODE",
+        help="training language (default: the config's language or datasets[0].language)",
+    )
+    parser.add_argument(
+        "--tokenizer",
+        choices=("stock", "passthrough"),
+        default="stock",
+        help="stock: VoiceBpeTokenizer as released (rejects languages it does not know, "
+        "e.g. am); passthrough: a fork that accepts any language and only lowercases and "
+        "collapses whitespace (as Amharic forks patch it) (default: stock)",
+    )
+    parser.add_argument(
+        "--formatter",
+        choices=("coqui", "ljspeech"),
+        help="metadata format (default: detected from the first line)",
+    )
+    parser.add_argument(
+        "--all-rows",
+        action="store_true",
+        help=f"text/md: list every per-row finding, not the first {ROWS_SHOWN} of each code",
+    )
+    common.add_format(parser)
+    common.add_fail_on(parser)
+    common.add_overrides(parser)
+    common.add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.audit.plan_audit import audit_dataset
+    from harness.findings import Severity, exit_code, sort_findings
+    from harness.report.document import ReportDocument, render
+
+    plan = load_config(args.config, args.overrides)
+    result = audit_dataset(
+        plan,
+        args.dataset,
+        eval_dataset=args.eval_dataset,
+        vocab=args.vocab,
+        language=args.language,
+        tokenizer=args.tokenizer,
+        formatter=args.formatter,
+    )
+    fail_on = Severity.parse(args.fail_on)
+    findings = sort_findings(result.findings)
+    full = args.format in ("json", "sarif")
+    doc = ReportDocument(
+        command="audit",
+        baseline=None,
+        plans=[],
+        findings=findings if full or args.all_rows else cap_rows(findings, ROWS_SHOWN),
+        extra={"dataset_audit": result.to_dict()} if full else summary_sections(result),
+        fail_on=fail_on,
+    )
+    common.emit(render(doc, args.format), args.output)
+    return exit_code(findings, fail_on)
+
+
+def load_config(target: str, overrides: list[str]) -> Plan:
+    """The config as a Plan (harness.plan.load; a TOML/JSON fallback until it lands)."""
+    try:
+        from harness.plan.load import load_plan
+    except ImportError:
+        return _fallback_plan(target)
+    return load_plan(target, overrides=overrides)
+
+
+def _fallback_plan(target: str) -> Plan:
+    import json
+    import tomllib
+    from pathlib import Path
+
+    from harness.errors import HarnessError
+    from harness.plan.build import build_plan
+    from harness.plan.mapping import raw_from_mapping
+
+    path = Path(target)
+    if not path.is_file():
+        raise HarnessError(f"config {target!r} not found", fix="pass a config file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except ValueError as error:
+        raise HarnessError(f"cannot parse: {error}", where=target) from None
+    return build_plan(raw_from_mapping(data, name=path.stem, path=target))
+
+
+def cap_rows(findings: list[Finding], limit: int) -> list[Finding]:
+    """Keep the first ``limit`` per-row findings of each code, and say how many were left out.
+
+    Every code keeps at least one finding, so the exit code and the severities shown stay
+    those of the full list.
+    """
+    from harness.findings import Finding, Severity
+
+    seen: Counter[str] = Counter()
+    kept = []
+    for finding in findings:
+        per_row = finding.line is not None
+        seen[finding.code] += 1
+        if not per_row or seen[finding.code] <= limit:
+            kept.append(finding)
+    for code, count in seen.items():
+        if count > limit and any(f.code == code and f.line is not None for f in findings):
+            first = next(f for f in findings if f.code == code)
+            kept.append(
+                Finding(
+                    code=code,
+                    name=first.name,
+                    severity=Severity.INFO,
+                    message=f"... and {count - limit} more {code} rows "
+                    "(--all-rows or --format json lists them)",
+                )
+            )
+    return kept
+
+
+def summary_sections(result: AuditResult) -> dict[str, Any]:
+    """Short lines for the text and Markdown outputs (JSON carries the full result)."""
+    from harness.audit.durations import format_hours
+
+    limits = result.limits
+    totals = {
+        "dataset": f"{result.source.root} ({result.source.formatter}; eval: "
+        f"{result.eval_source})",
+        "max_text_length": f"{limits.max_text_tokens} tokens",
+        "max_wav_length": f"{limits.max_wav_samples} samples = {limits.max_wav_seconds:.2f} s "
+        f"at {limits.sample_rate} Hz (min {limits.min_seconds} s)",
+        "vocab": result.vocab_path,
+        "tokenizer": f"{result.tokenizer_mode}, language {result.language} "
+        f"(tag {result.language_tag})",
+        "kept": f"{len(result.kept())} of {len(result.samples)} samples, "
+        f"{format_hours(sum(s.hours for s in result.kept()))} of {format_hours(result.hours)}",
+        "eval samples left": str(result.eval_samples_left),
+    }
+    table = {
+        row["reason"]: f"{row['count']} samples ({row['share']:.1%}), "
+        f"{format_hours(row['hours'])} ({row['hours_share']:.1%}); train {row['train']}, "
+        f"eval {row['eval']}"
+        for row in result.drop_table()
+    }
+    return {"dataset audit": totals, "drop table (first reason the trainer hits)": table}
+
+

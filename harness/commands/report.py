@@ -1,0 +1,128 @@
+"""``xtts-harness report``: the one-file HTML report (and a Markdown summary for a PR)."""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.commands import common
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="write the self-contained HTML report",
+        description="One HTML page (plotly.js embedded, opens offline) with the verdict per "
+        "candidate, the config diff, the hazards with their explanations, the LR schedule "
+        "of every config, the dataset audit and the ablation study. Sections whose input is "
+        "not given say so. Example: xtts-harness report --baseline gokhaneraslan-head "
+        "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml "
+        "--dataset experiments/amharic_bpe/data -o reports/amharic/index.html",
+    )
+    parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to report on")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="NAME|PATH",
+        help="reference config (default: gokhaneraslan-head; `none` for no reference)",
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the HTML file to write"
+    )
+    parser.add_argument(
+        "--markdown", metavar="FILE", help="also write the summary and findings as Markdown"
+    )
+    parser.add_argument("--title", default=None, help="page title")
+    data = parser.add_argument_group("dataset audit (against the last candidate's limits)")
+    data.add_argument("--dataset", metavar="PATH", help="dataset folder or metadata file")
+    data.add_argument("--eval-dataset", metavar="PATH", help="separate eval metadata file")
+    data.add_argument("--vocab", metavar="PATH", help="vocab.json the run will use")
+    data.add_argument("--language", metavar="CODE", help="training language (e.g. am)")
+    data.add_argument(
+        "--tokenizer",
+        choices=("stock", "passthrough"),
+        default="stock",
+        help="stock: the released tokenizer (rejects e.g. am); passthrough: a fork that "
+        "accepts any language (see `xtts-harness audit --help`)",
+    )
+    data.add_argument(
+        "--formatter", choices=("coqui", "ljspeech"), help="metadata format (default: detected)"
+    )
+    study = parser.add_argument_group("ablation study")
+    study.add_argument("--storage", metavar="URL", help="Optuna storage, e.g. sqlite:///a.db")
+    study.add_argument("--study", metavar="NAME", help="study name (needed when several)")
+    common.add_fail_on(parser)
+    common.add_overrides(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.errors import HarnessError
+    from harness.findings import Severity
+    from harness.report.collect import DatasetOptions, ReportRequest, StudyOptions, collect_report
+
+    if args.study and not args.storage:
+        raise HarnessError("--study needs --storage", fix="add --storage URL (e.g. sqlite:///a.db)")
+    audit_options = (args.eval_dataset, args.vocab, args.language, args.formatter)
+    if not args.dataset and (any(audit_options) or args.tokenizer != "stock"):
+        raise HarnessError(
+            "--eval-dataset, --vocab, --language, --tokenizer and --formatter describe a "
+            "dataset audit",
+            fix="add --dataset PATH",
+        )
+    _refuse_to_overwrite_inputs(args)
+    request = ReportRequest(
+        candidates=args.candidates,
+        baseline=args.baseline,
+        overrides=args.overrides,
+        dataset=DatasetOptions(
+            args.dataset,
+            args.eval_dataset,
+            args.vocab,
+            args.language,
+            args.tokenizer,
+            args.formatter,
+        )
+        if args.dataset
+        else None,
+        study=StudyOptions(args.storage, args.study) if args.storage else None,
+        fail_on=Severity.parse(args.fail_on),
+    )
+    doc = collect_report(request)
+    return write_outputs(doc, args.output, args.markdown, title=args.title)
+
+
+def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
+    """The report never lands on a config, or inside the dataset the user gave."""
+    from pathlib import Path
+
+    from harness.errors import HarnessError
+
+    inputs = [*args.candidates, args.baseline, args.vocab, args.eval_dataset]
+    files = {Path(p).resolve() for p in inputs if p and Path(p).exists()}
+    dataset = Path(args.dataset).resolve() if args.dataset else None
+    if dataset is not None and dataset.is_file():
+        dataset = dataset.parent  # a metadata file: its folder holds the dataset
+    for option, target in (("-o", args.output), ("--markdown", args.markdown)):
+        if not target:
+            continue
+        path = Path(target).resolve()
+        inside = dataset is not None and (path == dataset or dataset in path.parents)
+        if path in files or inside:
+            raise HarnessError(
+                f"{option} {target} would overwrite an input of the report",
+                fix="write the report elsewhere, e.g. -o reports/NAME/index.html",
+            )
+
+
+def write_outputs(doc, output: str, markdown: str | None, *, title: str | None = None) -> int:
+    """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
+    from harness.report.html import write_html
+    from harness.report.summary import summary_markdown
+
+    path = write_html(doc, output, title=title)
+    line = f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)"
+    if markdown:
+        common.emit(summary_markdown(doc, html_path=str(path)), markdown)
+        line += f"; summary in {markdown}"
+    print(line)
+    return doc.exit_code()

@@ -1,0 +1,144 @@
+"""``xtts-harness results [STUDY]``: arms, paired effects and verdicts of an ablation study."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.commands.common import add_format, add_output, emit
+
+HELP = "show an ablation study: arms, paired effects, verdicts (text, json or md)"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("results", help=HELP, description=HELP)
+    parser.add_argument(
+        "study",
+        metavar="STUDY",
+        nargs="?",
+        help="study name, or the spec (.toml) that ran it; may be left out when the "
+        "storage holds one study",
+    )
+    parser.add_argument(
+        "--storage",
+        metavar="URL",
+        help="Optuna storage (default: the spec's, else ./.xtts-harness/studies.db)",
+    )
+    add_format(parser, ("text", "json", "md"))
+    add_output(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.ablate.spec import default_storage
+    from harness.ablate.storage import normalize_url, redact
+    from harness.ablate.summary import load_study, study_summary
+
+    name, spec_storage = _study_and_storage(args.study)
+    url = normalize_url(args.storage) if args.storage else spec_storage or default_storage()
+    summary = study_summary(load_study(url, name))
+    summary["storage"] = redact(url)
+    emit(render(summary, args.format), args.output)
+    return 0
+
+
+def _study_and_storage(study: str | None) -> tuple[str | None, str | None]:
+    if study is None or not study.endswith(".toml"):
+        return study, None
+    from harness.ablate.spec import load_spec
+
+    spec = load_spec(Path(study))
+    return spec.name, spec.storage
+
+
+def render(summary: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
+    if fmt == "md":
+        return _markdown(summary)
+    return _text(summary)
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"].items())) or "none"
+
+
+def _text(summary: dict[str, Any]) -> str:
+    lines = [
+        f"study {summary['study']}: {summary['objective']} (lower is better); "
+        f"trials: {_counts(summary)}"
+    ]
+    if summary["arms"]:
+        lines.append("arms (mean over seeds, 95% interval):")
+        for arm in summary["arms"]:
+            lines.append(f"  {arm['arm']:<32} {_mean(arm)}")
+    if summary["effects"]:
+        lines.append("verdicts (paired by seed):")
+        lines += [f"  {text}" for text in summary["verdicts"]]
+    if summary["importances"]:
+        ranked = ", ".join(f"{k} {v:.2f}" for k, v in summary["importances"].items())
+        lines.append(f"parameter importances (search trials): {ranked}")
+    best = summary.get("best")
+    if best and not summary["arms"]:
+        lines.append(f"best: trial {best['number']} {best['value']:.4f} {best['params']}")
+    failed = [t for t in summary["trials"] if t["state"] == "FAIL"]
+    if failed:
+        lines.append("failed trials:")
+        lines += [f"  trial {t['number']} {t['arm'] or ''}: {t['failure']}" for t in failed]
+    return "\n".join(lines)
+
+
+def _mean(arm: dict[str, Any]) -> str:
+    if arm["mean"] is None:
+        return "no completed trial"
+    interval = ""
+    if arm["ci_low"] is not None:
+        interval = f"  [{arm['ci_low']:.4f}, {arm['ci_high']:.4f}]"
+    return f"{arm['mean']:.4f}{interval}  n={arm['n']}"
+
+
+def _markdown(summary: dict[str, Any]) -> str:
+    lines = [
+        f"## Ablation study `{summary['study']}`",
+        "",
+        f"Objective: {summary['objective']} (lower is better). Trials: {_counts(summary)}.",
+        "",
+    ]
+    if summary["arms"]:
+        lines += ["| arm | mean | 95% interval | seeds |", "|---|---|---|---|"]
+        for arm in summary["arms"]:
+            mean = "-" if arm["mean"] is None else f"{arm['mean']:.4f}"
+            interval = (
+                "-" if arm["ci_low"] is None else f"{arm['ci_low']:.4f} to {arm['ci_high']:.4f}"
+            )
+            lines.append(f"| {arm['arm']} | {mean} | {interval} | {arm['n']} |")
+        lines.append("")
+    if summary["effects"]:
+        lines += [
+            "| effect | difference | 95% interval | d_z | p (t) | p (Wilcoxon) | seeds needed |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for e in summary["effects"]:
+            lines.append(
+                f"| {e['factor']}: {e['contrast']} | {_num(e['mean'], '+.4g')} | "
+                f"{_num(e['ci_low'], '+.4g')} to {_num(e['ci_high'], '+.4g')} | "
+                f"{_num(e['d_z'], '.2f')} | {_num(e['p'], '.3g')} | "
+                f"{_num(e['p_wilcoxon'], '.3g')} | {e['seeds_needed'] or '-'} |"
+            )
+        lines += ["", *[f"- {v}" for v in summary["verdicts"]], ""]
+    if summary["importances"]:
+        lines += ["| parameter | importance |", "|---|---|"]
+        lines += [f"| {k} | {v:.3f} |" for k, v in summary["importances"].items()]
+        lines.append("")
+    failed = [t for t in summary["trials"] if t["state"] == "FAIL"]
+    if failed:
+        lines += ["Failed trials:", ""]
+        lines += [f"- trial {t['number']} {t['arm'] or ''}: {t['failure']}" for t in failed]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _num(value: Any, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)

@@ -1,0 +1,255 @@
+"""Scopes and name bindings of a Python file, read with ``ast`` (the file is never run).
+
+A ``Scope`` is a module, function or class body. Each name bound in it keeps every binding
+in file order, with the line of its statement and the *block* it sits in: the tuple of
+``if``/``for``/``while``/``except`` bodies around it. A binding inside a block is only
+certain for uses inside the same block, so the evaluator can tell "set" from "maybe set".
+Config calls (``GPTTrainerConfig(...)``) and attribute assignments (``config.lr = ...``)
+are recorded with the same context, so the loader knows where and under what condition they
+run.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_block_ids = itertools.count(1)
+
+
+@dataclass
+class Binding:
+    """One statement that binds a name."""
+
+    line: int
+    kind: str  # value | augassign | param | import | from | opaque
+    node: ast.expr | None = None  # the value (or the parameter default)
+    block: tuple[int, ...] = ()
+    module: str | None = None  # import / from: the module named
+    name: str | None = None  # from: the imported name; augassign: the operator node's class
+    op: ast.operator | None = None
+
+
+@dataclass
+class Site:
+    """A call or an attribute assignment, with where it runs."""
+
+    node: ast.AST
+    scope: Scope
+    line: int  # line of the statement holding it (bindings before it are visible)
+    block: tuple[int, ...]
+    value: ast.expr | None = None  # for attribute assignments: the assigned value
+
+
+@dataclass(eq=False)
+class Scope:
+    module: ModuleInfo
+    kind: str  # module | function | class
+    parent: Scope | None
+    name: str = "<module>"
+    line: int = 0
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    stars: list[tuple[str, int]] = field(default_factory=list)  # from X import *: (X, level)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    """One parsed file: its text (for source segments), scopes, calls and assignments."""
+
+    path: Path
+    display: str
+    text: str
+    tree: ast.Module
+    scope: Scope = field(init=False)
+    calls: list[Site] = field(default_factory=list)
+    assignments: list[Site] = field(default_factory=list)
+    _lines: list[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self.scope = Scope(self, "module", None)
+        _Collector(self).body(self.tree.body, self.scope, ())
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of ``node`` on one line (ast offsets are UTF-8 byte offsets)."""
+        if self._lines is None:
+            self._lines = [line.encode("utf-8") for line in self.text.splitlines()]
+        start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        if start >= len(self._lines):
+            return ast.unparse(node)
+        if start == end:
+            raw = self._lines[start][node.col_offset : node.end_col_offset]
+        else:
+            parts = [self._lines[start][node.col_offset :]]
+            parts += self._lines[start + 1 : end]
+            parts.append(self._lines[end][: node.end_col_offset])
+            raw = b"\n".join(parts)
+        text = " ".join(raw.decode("utf-8", "replace").split())
+        return text if len(text) <= 200 else text[:197] + "..."
+
+
+class _Collector:
+    """Walks statements once, recording bindings, calls and attribute assignments."""
+
+    def __init__(self, module: ModuleInfo):
+        self.module = module
+
+    def body(self, statements: list[ast.stmt], scope: Scope, block: tuple[int, ...]) -> None:
+        for statement in statements:
+            self.statement(statement, scope, block)
+
+    def statement(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
+        self._calls(node, scope, block)
+        line = node.lineno
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._target(target, node.value, line, scope, block)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            self._target(node.target, node.value, line, scope, block)
+        elif isinstance(node, ast.AugAssign):
+            if isinstance(node.target, ast.Name):
+                binding = Binding(line, "augassign", node.value, block, op=node.op)
+                scope.bind(node.target.id, binding)
+            else:
+                self._attribute(node.target, None, line, scope, block)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                module = alias.name if alias.asname else alias.name.split(".")[0]
+                scope.bind(bound, Binding(line, "import", block=block, module=module))
+        elif isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name == "*":
+                    scope.stars.append((node.module or "", node.level))
+                else:
+                    binding = Binding(line, "from", block=block, module=source, name=alias.name)
+                    scope.bind(alias.asname or alias.name, binding)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope.bind(node.name, Binding(line, "opaque", block=block))
+            self._function(node, scope)
+        elif isinstance(node, ast.ClassDef):
+            scope.bind(node.name, Binding(line, "opaque", block=block))
+            inner = Scope(self.module, "class", scope, node.name, line)
+            self.body(node.body, inner, ())
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            scope.globals.update(node.names)
+        else:
+            self._compound(node, scope, block)
+
+    def _compound(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
+        if isinstance(node, ast.If):
+            if _is_main_guard(node.test):  # runs whenever the file is run as a script
+                self.body(node.body, scope, block)
+                self.body(node.orelse, scope, block + (next(_block_ids),))
+            else:
+                self.body(node.body, scope, block + (next(_block_ids),))
+                self.body(node.orelse, scope, block + (next(_block_ids),))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            inner = block + (next(_block_ids),)
+            if not isinstance(node, ast.While):
+                self._opaque_targets(node.target, node.lineno, scope, inner)
+            self.body(node.body, scope, inner)
+            self.body(node.orelse, scope, block + (next(_block_ids),))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._opaque_targets(item.optional_vars, node.lineno, scope, block)
+            self.body(node.body, scope, block)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.body(node.body, scope, block)
+            for handler in node.handlers:
+                inner = block + (next(_block_ids),)
+                if handler.name:
+                    scope.bind(handler.name, Binding(handler.lineno, "opaque", block=inner))
+                self.body(handler.body, scope, inner)
+            self.body(node.orelse, scope, block)
+            self.body(node.finalbody, scope, block)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                self.body(case.body, scope, block + (next(_block_ids),))
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> None:
+        scope = Scope(self.module, "function", parent, node.name, node.lineno)
+        arguments = node.args
+        positional = arguments.posonlyargs + arguments.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+        defaults += arguments.defaults
+        pairs = list(zip(positional, defaults, strict=True))
+        pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
+        for arg, default in pairs:
+            scope.bind(arg.arg, Binding(arg.lineno, "param", default))
+        for arg in (arguments.vararg, arguments.kwarg):
+            if arg is not None:
+                scope.bind(arg.arg, Binding(arg.lineno, "opaque"))
+        self.body(node.body, scope, ())
+
+    def _target(self, target, value, line, scope, block) -> None:
+        if isinstance(target, ast.Name):
+            scope.bind(target.id, Binding(line, "value", value, block))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
+            if values is not None and len(values) == len(target.elts):
+                if not any(isinstance(v, ast.Starred) for v in values + target.elts):
+                    for sub_target, sub_value in zip(target.elts, values, strict=True):
+                        self._target(sub_target, sub_value, line, scope, block)
+                    return
+            self._opaque_targets(target, line, scope, block)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            self._attribute(target, value, line, scope, block)
+
+    def _attribute(self, target, value, line, scope, block) -> None:
+        self.module.assignments.append(Site(target, scope, line, block, value))
+
+    def _opaque_targets(self, target, line, scope, block) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                scope.bind(node.id, Binding(line, "opaque", block=block))
+
+    def _calls(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
+        for child in _expressions(node):
+            for sub in _walk_expression(child):
+                if isinstance(sub, ast.Call):
+                    self.module.calls.append(Site(sub, scope, node.lineno, block))
+
+
+def _expressions(node: ast.stmt):
+    """The expressions a statement evaluates itself (not those of nested statements)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.expr):
+                    yield item
+                elif isinstance(item, ast.withitem):
+                    yield item.context_expr
+
+
+def _walk_expression(node: ast.expr):
+    """ast.walk that does not enter lambdas (their body runs later, if ever)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.Lambda):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )

@@ -1,0 +1,101 @@
+"""Reject explicit values of the wrong type (``lr = "fast"``) with a one-line error.
+
+Coqpit does not check types when a config is built, so a string learning rate or a float
+epoch count only fails hours into a run. The expected type of a key is that of its library
+default (numbers are numbers: an int where a float is expected is fine), plus the plan facts
+and extras the project defines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.plan.defaults import DefaultsTable
+from harness.plan.model import EXTRA_DEFAULTS, Plan
+from harness.plan.source import Setting, Unknown
+
+# Keys whose default (None) does not tell their type, or that must be whole numbers.
+EXPLICIT: dict[str, str] = {
+    "lr_scheduler": "str",
+    "optimizer_params": "dict",
+    "grad_accum_steps": "count",
+    "dataset_size": "size",
+    "eval_size": "size",
+    "checkpoint_text_tokens": "count",
+    "language": "str",
+    "extras.warmup.steps": "size",
+}
+MULTI_OPTIMIZER = ("lr", "optimizer", "lr_scheduler")  # coqpit allows a list per optimizer
+WARMUP_UNITS = ("optimizer_steps", "epochs")
+DESCRIPTION = {
+    "bool": "true or false",
+    "number": "a number",
+    "str": "a string",
+    "list": "a list",
+    "dict": "a table of key = value settings",
+    "count": "a whole number of at least 1",
+    "size": "a whole number of at least 0",
+}
+
+
+def check_types(plan: Plan, table: DefaultsTable) -> None:
+    for setting in plan.settings.values():
+        if setting.source.is_default or isinstance(setting.value, Unknown):
+            continue
+        if setting.value is None and setting.key not in ("grad_accum_steps",):
+            continue
+        expected = expected_type(setting.key, table)
+        if expected and not _matches(setting.value, expected, setting.key):
+            raise _error(setting, DESCRIPTION[expected])
+        if setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
+            raise _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
+
+
+def expected_type(key: str, table: DefaultsTable) -> str | None:
+    if key in EXPLICIT:
+        return EXPLICIT[key]
+    if key in table.config:
+        return _kind(table.config[key])
+    if key in EXTRA_DEFAULTS:
+        return _kind(EXTRA_DEFAULTS[key])
+    return None
+
+
+def _kind(default: Any) -> str | None:
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, (int, float)):
+        return "number"
+    if isinstance(default, str):
+        return "str"
+    if isinstance(default, list):
+        return "list"
+    if isinstance(default, dict):
+        return "dict"
+    return None  # None default: any type
+
+
+def _matches(value: Any, expected: str, key: str) -> bool:
+    if key in MULTI_OPTIMIZER and isinstance(value, list):
+        return True
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    is_whole = isinstance(value, int) and not isinstance(value, bool)
+    checks = {
+        "bool": isinstance(value, bool),
+        "number": is_number,
+        "str": isinstance(value, str),
+        "list": isinstance(value, list),
+        "dict": isinstance(value, dict),
+        "count": is_whole and value >= 1,
+        "size": is_whole and value >= 0,
+    }
+    return checks[expected]
+
+
+def _error(setting: Setting, wanted: str) -> HarnessError:
+    return HarnessError(
+        f"{setting.key} must be {wanted}, not {setting.value!r}",
+        where=str(setting.source),
+        fix=f"set {setting.key} to {wanted}",
+    )

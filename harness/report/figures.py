@@ -1,0 +1,498 @@
+"""Plotly figures of the report, as plain JSON-ready dicts (``{"data": [...], "layout": {...}}``).
+
+Built as dicts rather than ``plotly.graph_objects`` because validation of graph objects costs
+more than the whole report and adds nothing: the browser test renders every figure.
+
+Plotly.js reads a few HTML tags and entities in every label it draws (trace names, axis
+categories, annotations, hover text), so each string from a config, dataset or study passes
+through ``label()`` which escapes it; plotly decodes ``&lt;`` back to a visible ``<``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
+# The reference is drawn in a neutral colour; candidates get distinct, colour-blind-safe hues.
+REFERENCE_COLOR = "#7b8794"
+COLORS = ("#2f6fdf", "#e8710a", "#12a37f", "#c2185b", "#7e57c2", "#8d6e63", "#00838f")
+LIMIT_COLOR = "#d64545"
+
+
+def label(text: Any) -> str:
+    """A string plotly shows as-is (its tag and entity parsing turned off by escaping)."""
+    return html.escape(str(text), quote=False)
+
+
+def color(index: int) -> str:
+    return COLORS[index % len(COLORS)]
+
+
+def layout(title: str, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "title": {"text": label(title), "x": 0, "xanchor": "left", "font": {"size": 14}},
+        "font": {"family": FONT, "size": 12, "color": INK},
+        "margin": {"l": 70, "r": 30, "t": 60, "b": 55},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        "xaxis": _axis(),
+        "yaxis": _axis(),
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def _axis(**extra: Any) -> dict[str, Any]:
+    return {
+        "gridcolor": GRID,
+        "zeroline": False,
+        "linecolor": "#9aa5b1",
+        "automargin": True,
+    } | extra
+
+
+# ---- LR schedule ----------------------------------------------------------------------
+
+
+def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]:
+    """LR against optimizer step (bottom axis) and epoch (top axis), events annotated."""
+    by_step = bool(schedule.get("x_step")) and bool(schedule.get("total_steps"))
+    x = schedule["x_step"] if by_step else schedule["x_epoch"]
+    epochs = schedule.get("epochs")
+    trace = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": x,
+        "y": schedule["lr"],
+        "name": label(schedule["plan"]),
+        "line": {"color": line_color, "width": 2, "shape": "hv"},
+        "hovertemplate": ("step %{x:,}" if by_step else "epoch %{x}")
+        + "<br>LR %{y:.3e}<extra></extra>",
+    }
+    shapes, annotations = _event_marks(schedule, by_step)
+    extra: dict[str, Any] = {}
+    if by_step and epochs:
+        # An empty top axis in epochs, over the same span as the step axis.
+        extra["xaxis2"] = _axis(
+            overlaying="x",
+            side="top",
+            range=[0, epochs],
+            title={"text": "epoch"},
+            showgrid=False,
+            fixedrange=True,
+            tickmode="auto",
+        )
+        trace_epochs = {
+            "type": "scatter",
+            "x": [0, epochs],
+            "y": [None, None],
+            "xaxis": "x2",
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }
+        data = [trace, trace_epochs]
+        x_range = [0, schedule["total_steps"]]
+    else:
+        data = [trace]
+        x_range = [0, epochs] if epochs else None
+    xaxis = _axis(title={"text": "optimizer step" if by_step else "epoch"})
+    if x_range:
+        xaxis["range"] = x_range
+    return {
+        "data": data,
+        "layout": layout(
+            f"{schedule['plan']}: {schedule.get('scheduler') or 'constant LR'}",
+            xaxis=xaxis,
+            yaxis=_lr_axis(schedule["lr"]),
+            shapes=shapes,
+            annotations=annotations,
+            showlegend=False,
+            margin={"t": 90 if by_step and epochs else 60},
+            **extra,
+        ),
+    }
+
+
+MAX_EVENT_LINES = 8
+
+
+def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
+    """A log axis fitted to the positive LRs: a constant LR gets one decade around it."""
+    # "~e" keeps 5e-6 short; without a format plotly labels minor log ticks as bare digits.
+    axis = _axis(type="log", title={"text": "learning rate"}, tickformat=".2~e")
+    positive = [v for curve in curves for v in curve if _finite(v) and v > 0]
+    if positive:
+        low, high = math.log10(min(positive)), math.log10(max(positive))
+        pad = max(0.12, (0.9 - (high - low)) / 2)
+        axis["range"] = [low - pad, high + pad]
+        # Label 1, 2 and 5 of each decade, or only powers of ten over many decades.
+        axis["dtick"] = 1 if high - low > 1.6 else "D2"
+    return axis
+
+
+def _event_marks(schedule: dict[str, Any], by_step: bool) -> tuple[list, list]:
+    """Dashed lines where events fire; a note listing those that never fire."""
+    shapes, annotations, never = [], [], []
+    for event in schedule.get("events", []):
+        where = event.get("fires_at_step") if by_step else event.get("fires_at_epoch")
+        if where is None:
+            never.append(event)
+            continue
+        if len(shapes) >= MAX_EVENT_LINES:
+            continue
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": where,
+                "x1": where,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": LIMIT_COLOR, "width": 1, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": where,
+                "xref": "x",
+                "y": 1 - 0.09 * (len(shapes) - 1) % 0.72,
+                "yref": "paper",
+                "text": label(event_text(event, schedule.get("epochs"))),
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "xshift": 4,
+                "align": "left",
+                "font": {"size": 11, "color": LIMIT_COLOR},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    if never:
+        text = "<br>".join(label(event_text(e, schedule.get("epochs"))) for e in never[:6])
+        if len(never) > 6:
+            text += f"<br>... and {len(never) - 6} more that never fire"
+        annotations.append(
+            {
+                "x": 0.99,
+                "xref": "paper",
+                "y": 0.04,
+                "yref": "paper",
+                "text": text,
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "align": "right",
+                "font": {"size": 12, "color": LIMIT_COLOR},
+                "bgcolor": "#fff4f4",
+                "bordercolor": LIMIT_COLOR,
+                "borderwidth": 1,
+                "borderpad": 6,
+            }
+        )
+    return shapes, annotations
+
+
+def event_text(event: dict[str, Any], epochs: int | None) -> str:
+    """'milestone 50000 (epochs): never fires (the run has 100 epochs)'."""
+    head = str(event.get("label") or event.get("kind") or "event")
+    unit = event.get("unit")
+    if unit:
+        head += f" ({UNIT_WORDS.get(unit, unit)})"
+    if event.get("description"):
+        return f"{head}: {event['description']}"
+    at = event.get("fires_at_epoch")
+    if at is None:
+        run = f" (the run has {epochs} epochs)" if epochs else ""
+        return f"{head}: never fires{run}"
+    return f"{head}: fires at epoch {_number(at)} of {epochs}" if epochs else f"{head}: fires"
+
+
+UNIT_WORDS = {"epoch": "epochs", "optimizer_step": "optimizer steps"}
+
+
+def schedules_overlay(schedules: Sequence[dict[str, Any]], colors: Sequence[str]) -> dict[str, Any]:
+    """Every config's LR on one epoch axis, to compare their shapes over their runs.
+
+    The reference is dashed so that a candidate with the same schedule does not hide it.
+    """
+    data = []
+    pairs = sorted(zip(schedules, colors, strict=True), key=lambda p: p[1] == REFERENCE_COLOR)
+    for schedule, line_color in pairs:  # the reference last, so it is drawn on top
+        dash = "dash" if line_color == REFERENCE_COLOR else "solid"
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": schedule["x_epoch"],
+                "y": schedule["lr"],
+                "name": label(schedule["plan"]),
+                "line": {"color": line_color, "width": 2, "shape": "hv", "dash": dash},
+                "hovertemplate": label(schedule["plan"])
+                + "<br>epoch %{x:.2f}<br>LR %{y:.3e}<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": layout(
+            "LR of every config over its planned run",
+            xaxis=_axis(title={"text": "epoch"}),
+            yaxis=_lr_axis(*(s["lr"] for s in schedules)),
+        ),
+    }
+
+
+# ---- dataset audit ----------------------------------------------------------------------
+
+
+def histogram_figure(
+    title: str,
+    x_title: str,
+    histogram: dict[str, Any],
+    limits: Sequence[tuple[float, str]],
+) -> dict[str, Any]:
+    """A histogram of ``histogram["values"]`` with the limits drawn as red dashed lines."""
+    trace = {"type": "histogram", "x": histogram["values"], "nbinsx": 40}
+    trace |= {
+        "marker": {"color": COLORS[0], "line": {"color": "#ffffff", "width": 0.5}},
+        "name": label(x_title),
+        "showlegend": False,
+    }
+    shapes, annotations = [], []
+    for index, (value, text) in enumerate(limits):
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": value,
+                "x1": value,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": LIMIT_COLOR, "width": 2, "dash": "dash"},
+            }
+        )
+        annotations.append(
+            {
+                "x": value,
+                "xref": "x",
+                "y": 1 - 0.1 * index,
+                "yref": "paper",
+                "text": label(text),
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "xshift": 4,
+                "font": {"size": 11, "color": LIMIT_COLOR},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    return {
+        "data": [trace],
+        "layout": layout(
+            title,
+            xaxis=_axis(title={"text": label(x_title)}),
+            yaxis=_axis(title={"text": "samples"}),
+            shapes=shapes,
+            annotations=annotations,
+            bargap=0.02,
+            showlegend=False,
+        ),
+    }
+
+
+# ---- ablation ---------------------------------------------------------------------------
+
+
+def arm_curves_figure(trials: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
+    """Eval curve per arm: mean over seeds as a line, the range over seeds as a band."""
+    by_arm: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for trial in trials:
+        for step, value in trial.get("intermediate") or ():
+            if _finite(value):
+                by_arm[str(trial.get("arm"))][step].append(value)
+    data = []
+    for index, (arm, steps) in enumerate(sorted(by_arm.items())):
+        xs = sorted(steps)
+        means = [sum(steps[x]) / len(steps[x]) for x in xs]
+        lows = [min(steps[x]) for x in xs]
+        highs = [max(steps[x]) for x in xs]
+        hue = color(index)
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs + xs[::-1],
+                "y": highs + lows[::-1],
+                "fill": "toself",
+                "fillcolor": _alpha(hue, 0.16),
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "legendgroup": label(arm),
+                "name": label(arm),
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": xs,
+                "y": means,
+                "name": label(arm),
+                "legendgroup": label(arm),
+                "line": {"color": hue, "width": 2},
+                "marker": {"size": 5},
+                "hovertemplate": label(arm) + "<br>step %{x}<br>mean %{y:.4f}<extra></extra>",
+            }
+        )
+    return {
+        "data": data,
+        "layout": layout(
+            f"{objective} per arm (line: mean over seeds; band: min to max)",
+            xaxis=_axis(title={"text": "optimizer step"}),
+            yaxis=_axis(title={"text": label(objective)}),
+        ),
+    }
+
+
+def arm_intervals_figure(arms: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
+    """Mean final objective per arm with its 95% interval."""
+    arms = [a for a in arms if _finite(a.get("mean"))]
+    names = [label(a["arm"]) for a in arms]
+    means = [a["mean"] for a in arms]
+    plus = [_gap(a.get("ci_high"), a["mean"]) for a in arms]
+    minus = [_gap(a["mean"], a.get("ci_low")) for a in arms]
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": means,
+        "y": names,
+        "orientation": "h",
+        "marker": {"size": 10, "color": [color(i) for i in range(len(arms))]},
+        "error_x": {
+            "type": "data",
+            "array": plus,
+            "arrayminus": minus,
+            "thickness": 2,
+            "width": 6,
+            "color": MUTED,
+        },
+        "hovertemplate": "%{y}<br>mean %{x:.4f}<extra></extra>",
+        "showlegend": False,
+    }
+    return {
+        "data": [trace],
+        "layout": layout(
+            "final value per arm (mean, 95% interval)",
+            xaxis=_axis(title={"text": label(objective)}),
+            yaxis=_axis(type="category", autorange="reversed"),
+            height=max(220, 70 + 45 * len(arms)),
+        ),
+    }
+
+
+def effects_figure(effects: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Paired differences per factor with their 95% interval; zero marks 'no effect'."""
+    effects = [e for e in effects if _finite(e.get("mean"))]
+    names = [label(effect_label(e)) for e in effects]
+    diffs = [e["mean"] for e in effects]
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": diffs,
+        "y": names,
+        "marker": {"size": 10, "color": COLORS[0]},
+        "error_x": {
+            "type": "data",
+            "array": [_gap(e.get("ci_high"), e["mean"]) for e in effects],
+            "arrayminus": [_gap(e["mean"], e.get("ci_low")) for e in effects],
+            "thickness": 2,
+            "width": 6,
+            "color": MUTED,
+        },
+        "customdata": [_p_text(e.get("p")) for e in effects],
+        "hovertemplate": "%{y}<br>paired difference %{x:.4f}<br>%{customdata}<extra></extra>",
+        "showlegend": False,
+    }
+    zero = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": 0,
+        "x1": 0,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": MUTED, "width": 1, "dash": "dash"},
+    }
+    return {
+        "data": [trace],
+        "layout": layout(
+            "paired effect per factor (on minus off, 95% interval)",
+            xaxis=_axis(title={"text": "difference in objective"}),
+            yaxis=_axis(type="category", autorange="reversed"),
+            shapes=[zero],
+            height=max(220, 70 + 45 * len(effects)),
+        ),
+    }
+
+
+def effect_label(effect: dict[str, Any]) -> str:
+    """'ema: on vs off' for a main effect, 'ema x warmup' for an interaction."""
+    factor, contrast = str(effect.get("factor")), effect.get("contrast")
+    return f"{factor}: {contrast}" if contrast and contrast != factor else factor
+
+
+def importances_figure(importances: dict[str, float]) -> dict[str, Any]:
+    items = sorted(importances.items(), key=lambda kv: kv[1])
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [v for _, v in items],
+        "y": [label(k) for k, _ in items],
+        "marker": {"color": COLORS[2]},
+        "showlegend": False,
+        "hovertemplate": "%{y}: %{x:.3f}<extra></extra>",
+    }
+    return {
+        "data": [trace],
+        "layout": layout(
+            "parameter importances (Optuna)",
+            xaxis=_axis(title={"text": "importance"}),
+            yaxis=_axis(type="category"),
+            height=max(220, 70 + 35 * len(items)),
+        ),
+    }
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _gap(high: Any, low: Any) -> float:
+    return max(0.0, high - low) if _finite(high) and _finite(low) else 0.0
+
+
+def _p_text(p: Any) -> str:
+    return f"p = {p:.3g}" if _finite(p) else "p not available"
+
+
+def _alpha(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

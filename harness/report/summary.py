@@ -1,0 +1,228 @@
+"""What a reader sees first: a verdict per candidate and its most important findings.
+
+Presentation only: it ranks and counts findings the rules and the audit already produced,
+and passes the ablation verdicts through. Shared by the HTML report and the Markdown summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.findings import Finding, Severity
+
+# Families in the order a reader should meet them: a schedule that never fires or a model
+# limit that indexes past an embedding wastes the whole run; bookkeeping costs less.
+FAMILY_ORDER = (
+    "schedule",
+    "model",
+    "language",
+    "data",
+    "optimizer",
+    "extras",
+    "keys",
+    "bookkeeping",
+)
+
+BLOCKED, WARNINGS, CLEAN = "blocked", "warnings", "clean"
+# Findings that name no config come from the dataset audit in a report.
+DATASET = "dataset"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict on one config (or on the dataset): blocked, warnings or clean."""
+
+    plan: str
+    status: str  # BLOCKED, WARNINGS or CLEAN
+    errors: int
+    warnings: int
+    infos: int
+    top: tuple[Finding, ...]  # the most important findings, most important first
+
+    @property
+    def headline(self) -> str:
+        if self.status == BLOCKED:
+            return f"blocked by {_plural(self.errors, 'error')}"
+        if self.status == WARNINGS:
+            return _plural(self.warnings, "warning")
+        return "clean"
+
+
+def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most important first: severity, then the family's weight, then code and key."""
+    return sorted(findings, key=_importance)
+
+
+def verdicts(
+    plan_names: Sequence[str], findings: Sequence[Finding], *, top: int = 3
+) -> list[Verdict]:
+    """One verdict per named plan, then one per other ``plan`` the findings name."""
+    names = list(plan_names)
+    names += sorted({f.plan or DATASET for f in findings} - set(names))
+    return [
+        _verdict(name, [f for f in findings if (f.plan or DATASET) == name], top) for name in names
+    ]
+
+
+def ablation_verdicts(summary: dict[str, Any] | None) -> list[str]:
+    """The plain-language verdicts of a study summary, as the statistics wrote them."""
+    if not summary:
+        return []
+    return [
+        str(v.get("text", v)) if isinstance(v, dict) else str(v) for v in _verdict_list(summary)
+    ]
+
+
+def _verdict_list(summary: dict[str, Any]) -> list[Any]:
+    found = summary.get("verdicts") or []
+    return list(found.values()) if isinstance(found, dict) else list(found)
+
+
+def _verdict(name: str, findings: list[Finding], top: int) -> Verdict:
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    if counts[Severity.ERROR]:
+        status = BLOCKED
+    elif counts[Severity.WARNING]:
+        status = WARNINGS
+    else:
+        status = CLEAN
+    return Verdict(
+        plan=name,
+        status=status,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        top=tuple(rank_findings(findings)[:top]),
+    )
+
+
+def _importance(finding: Finding) -> tuple[int, int, str, str]:
+    return (-finding.severity.rank, _family_rank(finding.code), finding.code, finding.key or "")
+
+
+def _family_rank(code: str) -> int:
+    family = rule_family(code)
+    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+
+
+def rule_family(code: str) -> str | None:
+    """The family of a config rule, "data" for a dataset-audit code, None when unknown."""
+    rule = rule_for(code)
+    if rule is not None:
+        return rule.family
+    return "data" if _audit_code(code) is not None else None
+
+
+def explain_text(code: str) -> str | None:
+    """What ``xtts-harness explain CODE`` says (Markdown), for a rule or an audit code."""
+    rule = rule_for(code)
+    if rule is not None:
+        return rule.doc
+    entry = _audit_code(code)
+    return f"{entry.summary}.\n\n{entry.doc}" if entry is not None else None
+
+
+def rule_for(code: str) -> Any | None:
+    """The registered config rule with this code, or None (audit codes are not rules)."""
+    from harness.rules import get_rule
+
+    try:
+        return get_rule(code)
+    except HarnessError:
+        return None
+
+
+def _audit_code(code: str) -> Any | None:
+    from harness.audit.codes import CODES
+
+    return CODES.get(code)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+# ---- Markdown summary (a PR comment) --------------------------------------------------------
+
+STATUS_ICONS = {BLOCKED: "❌", WARNINGS: "⚠️", CLEAN: "✅"}
+MAX_MD_FINDINGS = 150  # keeps the comment under GitHub's 65,536 characters
+
+
+def summary_markdown(doc: Any, *, html_path: str | None = None) -> str:
+    """The report's summary, its findings and the verdicts as GitHub Markdown."""
+    from harness.report.collect import ABLATION_KEY, AUDIT_KEY
+    from harness.report.markdown import escape
+
+    found = verdicts([p.name for p in doc.plans], doc.findings)
+    parts = [_md_title(doc), _md_verdict_table(found), _md_top(found)]
+    ablation = doc.extra.get(ABLATION_KEY)
+    if ablation is not None:
+        texts = ablation_verdicts(ablation) or ["no verdicts yet (no complete arms)"]
+        parts.append("#### Ablation verdicts\n\n" + "\n".join(f"- {escape(t)}" for t in texts))
+    audit = doc.extra.get(AUDIT_KEY)
+    if audit is not None:
+        from harness.report.html_sections import dataset_line
+
+        parts.append(f"#### Dataset\n\n{escape(dataset_line(audit))}")
+    parts.append(_md_findings(doc.findings))
+    if html_path:
+        parts.append(f"Full report: `{html_path}` (one self-contained HTML file).")
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _md_title(doc: Any) -> str:
+    from harness.report.markdown import escape
+
+    names = ", ".join(escape(p.name) for p in doc.plans)
+    if doc.baseline is None:
+        return f"### xtts-harness report: {names}"
+    return f"### xtts-harness report: {names} against {escape(doc.baseline.name)}"
+
+
+def _md_verdict_table(found: list[Verdict]) -> str:
+    from harness.report.markdown import escape
+
+    rows = ["| config | verdict | errors | warnings | info |", "|---|---|---:|---:|---:|"]
+    for v in found:
+        rows.append(
+            f"| **{escape(v.plan)}** | {STATUS_ICONS[v.status]} {v.headline} "
+            f"| {v.errors} | {v.warnings} | {v.infos} |"
+        )
+    return "\n".join(rows)
+
+
+def _md_top(found: list[Verdict]) -> str:
+    from harness.report.markdown import ICONS, code, escape
+
+    lines = []
+    for v in found:
+        for f in v.top:
+            fix = f" **Fix:** {escape(f.fix)}" if f.fix else ""
+            lines.append(
+                f"- **{escape(v.plan)}** {ICONS[f.severity]} {code(f.code)} "
+                f"{escape(f.name)}: {escape(f.message)}{fix}"
+            )
+    return "#### Most important findings\n\n" + "\n".join(lines) if lines else ""
+
+
+def _md_findings(findings: Sequence[Finding]) -> str:
+    from harness.report.document import where
+    from harness.report.markdown import ICONS, code, escape
+
+    if not findings:
+        return "#### Findings\n\nNone: every config is clean."
+    rows = ["| severity | code | config | key | message | where |", "|---|---|---|---|---|---|"]
+    ranked = rank_findings(findings)
+    for f in ranked[:MAX_MD_FINDINGS]:
+        rows.append(
+            f"| {ICONS[f.severity]} {f.severity.value} | {code(f.code)} {escape(f.name)} "
+            f"| {escape(f.plan or DATASET)} | {code(f.key) if f.key else ''} | {escape(f.message)} "
+            f"| {code(where(f)) if where(f) else ''} |"
+        )
+    if len(ranked) > MAX_MD_FINDINGS:
+        rows.append(f"\n*… {len(ranked) - MAX_MD_FINDINGS} more in the HTML report*")
+    body = "\n".join(rows)
+    return f"<details><summary>All findings ({len(findings)})</summary>\n\n{body}\n\n</details>"
