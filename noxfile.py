@@ -44,12 +44,20 @@ def demo(session: nox.Session) -> None:
     session.run(
         "xtts-harness", "schedule", f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
     )
-    for vocab in ("/dev/null/stock", f"{AMHARIC}/vocab_am.json"):
-        vocab_args = [] if vocab.startswith("/dev/null") else ["--vocab", vocab]
+    # The stock vocab and tokenizer drop every Amharic sample; the extended vocab with an
+    # am-aware tokenizer (as the Amharic fork has) keeps them.
+    extended = ["--vocab", f"{AMHARIC}/vocab_am.json", "--tokenizer", "passthrough"]
+    for vocab_args in ([], extended):
         session.run(
             "xtts-harness", "audit", f"{AMHARIC}/after.toml", "--dataset", f"{AMHARIC}/data",
             *vocab_args, success_codes=findings,
         )
+    session.run(
+        "xtts-harness", "vocab-check", "--dataset", f"{AMHARIC}/data",
+        "--tokenizer", "passthrough", "--language", "am",
+        "../shared/data/xtts_v2/vocab.json" if os.path.exists("../shared") else
+        f"{AMHARIC}/vocab_am.json", f"{AMHARIC}/vocab_am.json", success_codes=findings,
+    )
     storage = f"sqlite:///{os.path.abspath(DEMO_REPORT)}/ablation.db"
     os.makedirs(DEMO_REPORT, exist_ok=True)
     session.run("xtts-harness", "ablate", f"{AMHARIC}/ablation.toml", "--storage", storage,
@@ -59,6 +67,7 @@ def demo(session: nox.Session) -> None:
         "xtts-harness", "report", "--baseline", "gokhaneraslan-head",
         f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
         "--dataset", f"{AMHARIC}/data", "--vocab", f"{AMHARIC}/vocab_am.json",
+        "--tokenizer", "passthrough",
         "--storage", storage, "-o", f"{DEMO_REPORT}/index.html",
         "--markdown", f"{DEMO_REPORT}/summary.md",
         success_codes=findings,

@@ -8,6 +8,7 @@ dataset text and a trial's failure reason and arm name. If any of them ran, it w
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 from harness.findings import Finding, Severity
@@ -15,6 +16,9 @@ from harness.plan.build import RawConfig, build_plan
 from harness.plan.model import Plan
 from harness.plan.source import Setting, Source
 from harness.report.document import ReportDocument
+
+ROOT = Path(__file__).resolve().parents[1]
+AMHARIC = ROOT / "experiments" / "amharic_bpe"
 
 PWNED_FLAG = "__xttsPwned"
 SCRIPT_PAYLOAD = f"</script><script>window.{PWNED_FLAG}=1;alert(1)</script>"
@@ -209,54 +213,60 @@ def audit_dict(n: int = 60) -> dict[str, Any]:
     }
 
 
-def study_dict(trials_per_arm: int = 3, steps: int = 20) -> dict[str, Any]:
-    """Ablation statistics in the shape the report reads; a payload arm and failure reason."""
+def fabricated_study(
+    seeds: int = 3, steps: int = 20, name: str = "demo", storage: str | None = None
+) -> Any:
+    """An in-memory Optuna study recorded the way ``xtts-harness ablate`` records one: a 2x2
+    factorial (EMA x warmup) over ``seeds``, eval curves, one failed trial. A level name
+    and the failure reason are payloads."""
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+    from optuna.trial import TrialState
+
+    factors = {"ema": ["off", "on"], "warmup": ["off", IMG_PAYLOAD]}
     rng = random.Random(2)
-    arms = ["ema=off,warmup=off", "ema=on,warmup=off", "ema=off,warmup=on", IMG_PAYLOAD]
-    trials = []
-    for number in range(trials_per_arm * len(arms)):
-        arm, seed = arms[number % len(arms)], number // len(arms)
-        curve = [[s, 5 - 0.1 * s + rng.gauss(0, 0.1)] for s in range(0, steps + 1, 5)]
-        failed = number == 5
-        trials.append(
-            {
-                "number": number,
-                "state": "FAIL" if failed else "COMPLETE",
-                "arm": arm,
-                "seed": seed,
-                "params": {},
-                "value": None if failed else curve[-1][1],
-                "intermediate": curve,
-                "duration_s": 12.0 + number,
-                "failure": f"{SCRIPT_PAYLOAD} NaN loss at step 7" if failed else None,
-            }
-        )
-    return {
-        "study": "demo",
-        "direction": "minimize",
-        "objective": "eval loss_mel_ce",
-        "trials": trials,
-        "arm_stats": [
-            {"arm": a, "n": 3, "mean": 3 + i / 10, "ci_low": 2.8 + i / 10, "ci_high": 3.2 + i / 10}
-            for i, a in enumerate(arms)
-        ],
-        "effects": [
-            {
-                "factor": "ema",
-                "kind": "main",
-                "contrast": "on vs off",
-                "mean": -0.02,
-                "ci_low": -0.1,
-                "ci_high": 0.06,
-                "d_z": -0.3,
-                "p": 0.61,
-                "n": 3,
-                "verdict": "no detectable effect",
-            }
-        ],
-        "verdicts": ["EMA: no detectable effect at 3 seeds " + IMG_PAYLOAD],
-        "importances": {"lr": 0.7, "weight_decay": 0.3},
-    }
+    study = optuna.create_study(study_name=name, direction="minimize", storage=storage)
+    study.set_user_attr("objective", "eval loss_mel_ce")
+    study.set_user_attr("factors", [{"name": k, "levels": v} for k, v in factors.items()])
+    distributions = {k: CategoricalDistribution(v) for k, v in factors.items()}
+    distributions["seed"] = CategoricalDistribution(list(range(seeds)))
+    number = 0
+    for seed in range(seeds):
+        for ema in factors["ema"]:
+            for warmup in factors["warmup"]:
+                drift = 0.05 * (ema == "on") - 0.02 * (warmup != "off")
+                curve = {
+                    s: 5 - 0.1 * s + drift + rng.gauss(0, 0.05) for s in range(0, steps + 1, 5)
+                }
+                failed = number == 5
+                study.add_trial(
+                    optuna.trial.create_trial(
+                        params={"ema": ema, "warmup": warmup, "seed": seed},
+                        distributions=distributions,
+                        value=None if failed else curve[steps],
+                        intermediate_values=curve,
+                        state=TrialState.FAIL if failed else TrialState.COMPLETE,
+                        user_attrs={
+                            "kind": "factorial",
+                            "arm": f"ema={ema},warmup={warmup}",
+                            "seed": seed,
+                            **(
+                                {"failure": f"{SCRIPT_PAYLOAD} NaN loss at step 7"}
+                                if failed
+                                else {}
+                            ),
+                        },
+                    )
+                )
+                number += 1
+    return study
+
+
+def study_dict(seeds: int = 3) -> dict[str, Any]:
+    """What the report reads: ``study_summary`` of the fabricated study."""
+    from harness.ablate.summary import study_summary
+
+    return study_summary(fabricated_study(seeds))
 
 
 def demo_document(*, audit: bool = True, study: bool = True) -> ReportDocument:
@@ -281,3 +291,66 @@ def demo_document(*, audit: bool = True, study: bool = True) -> ReportDocument:
         ],
         extra=extra,
     )
+
+
+# ---- the real pipeline, on inputs that carry the payloads -----------------------------------
+
+
+def payload_candidate(folder: Path) -> Path:
+    """The Amharic "after" candidate, named by a payload, with payloads in two values."""
+    text = (AMHARIC / "after.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "amharic-bpe-after"', f"name = '{IMG_PAYLOAD} after'")
+    head = (
+        f"run_name = '{SCRIPT_PAYLOAD}'\ntest_sentences = ['{SCRIPT_PAYLOAD}', '{IMG_PAYLOAD}']\n"
+    )
+    path = folder / "after-payload.toml"
+    path.write_text(head + text, encoding="utf-8")
+    return path
+
+
+def payload_dataset(folder: Path, clips: int = 8) -> Path:
+    """A few demo clips, and one too-short clip whose text is a payload (so it is listed)."""
+    import shutil
+
+    import numpy as np
+    import soundfile
+
+    root = folder / "data"
+    (root / "wavs").mkdir(parents=True)
+    rows = ["audio_file|text|speaker_name"]
+    source = sorted((AMHARIC / "data" / "wavs").glob("*.wav"))[:clips]
+    for wav in source:
+        shutil.copy(wav, root / "wavs" / wav.name)
+    demo = (AMHARIC / "data" / "metadata_train.csv").read_text(encoding="utf-8").splitlines()
+    names = {wav.name for wav in source}
+    rows += [r for r in demo[1:] if r.split("|")[0].removeprefix("wavs/") in names]
+    soundfile.write(root / "wavs" / "short.wav", np.zeros(2205, dtype="float32"), 22050)
+    rows.append(f"wavs/short.wav|{SCRIPT_PAYLOAD} {IMG_PAYLOAD}|espeak_am")
+    train, evals = rows[:-3], [rows[0], *rows[-3:]]
+    (root / "metadata_train.csv").write_text("\n".join(train) + "\n", encoding="utf-8")
+    (root / "metadata_eval.csv").write_text("\n".join(evals) + "\n", encoding="utf-8")
+    return root
+
+
+def write_payload_report(folder: Path) -> tuple[int, Path, Path]:
+    """Run ``xtts-harness report`` on the payload inputs: (exit code, HTML path, Markdown path).
+
+    The reference, a real candidate and the payload candidate; the payload dataset audited
+    with the extended vocab; the payload study in a SQLite storage.
+    """
+    import optuna
+
+    from harness.cli import main
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = f"sqlite:///{folder / 'study.db'}"
+    fabricated_study(storage=storage, name="payload-study")
+    html, markdown = folder / "report" / "index.html", folder / "report" / "summary.md"
+    code = main([
+        "report", "--baseline", "gokhaneraslan-head",
+        str(AMHARIC / "before.toml"), str(payload_candidate(folder)),
+        "--dataset", str(payload_dataset(folder)), "--vocab", str(AMHARIC / "vocab_am.json"),
+        "--language", "am", "--tokenizer", "passthrough",
+        "--storage", storage, "-o", str(html), "--markdown", str(markdown),
+    ])  # fmt: skip
+    return code, html, markdown

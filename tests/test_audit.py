@@ -211,3 +211,44 @@ def test_cli_audit_exit_codes_and_json(tmp_path, capsys, stock_vocab):
     out = capsys.readouterr().out
     assert code == 0 and "language-unsupported" not in out
     assert main([*args, "--vocab", str(VOCAB_AM), "--fail-on", "info", "--format", "md"]) == 1
+
+
+def test_dataset_and_language_default_to_the_configs_first_dataset(tmp_path, stock_vocab):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[model_args]\nmax_wav_length = 22050\nmax_text_length = 30\n"
+        f'[[datasets]]\nformatter = "coqui"\npath = "{MIXED}"\n'
+        'meta_file_train = "metadata_train.csv"\nmeta_file_val = "metadata_eval.csv"\n'
+        'language = "en"\n',
+        encoding="utf-8",
+    )
+    plan = build_plan(raw_from_mapping(tomllib.loads(config.read_text()), name="c", path=None))
+    from_config = audit_dataset(plan, vocab=stock_vocab)
+    given = audit_dataset(fixture_plan(), MIXED, vocab=stock_vocab)
+    assert from_config.language == "en" and from_config.eval_source == "file"
+    assert [s.verdict for s in from_config.samples] == [s.verdict for s in given.samples]
+
+
+def test_the_audit_imports_no_torch_or_tts():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, harness.audit, harness.audit.vocab_check, harness.commands.audit;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'TTS', 'trainer')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_texts_the_stock_cleaners_rewrite_are_marked_approximate(tmp_path):
+    root = tmp_path / "data"
+    (root / "wavs").mkdir(parents=True)
+    (root / "wavs" / "a.wav").write_bytes((MIXED / "wavs" / "clip_01.wav").read_bytes())
+    rows = ["audio_file|text|speaker_name", "wavs/a.wav|Dr. Smith paid 5 dollars.|s",
+            "wavs/a.wav|Plain words only.|s"]  # fmt: skip
+    (root / "metadata_train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = audit_source(locate(root), vocab=VOCAB_AM, language="en")
+    assert [s.encoded.approximate for s in result.samples] == [True, False]
+    assert [f.line for f in result.findings if f.code == "A122"] == [None]

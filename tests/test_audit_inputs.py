@@ -41,16 +41,17 @@ def dataset_with(tmp_path: Path, metadata: bytes, name: str = "metadata_train.cs
     [
         (b"audio_file,text,speaker_name\nwavs/a.wav,hello,spk\n", "wrong delimiter"),
         (b"wavs/a.wav|hello|spk\n", "header missing"),
-        (b"audio_file|text|speaker_name\nwavs/a.wav|caf\xe9|spk\n", "not UTF-8 (byte 0xe9 on line 2)"),
+        (
+            b"audio_file|text|speaker_name\nwavs/a.wav|caf\xe9|spk\n",
+            "not UTF-8 (byte 0xe9 on line 2)",
+        ),
         ("\ufeffaudio_file|text|speaker_name\nwavs/a.wav|hi|s\n".encode(), "byte-order mark"),
         (b"audio_file|text|speaker_name\n", "no rows"),
         (b"", "is empty"),
     ],
     ids=["comma", "no-header", "latin-1", "bom", "header-only", "empty"],
 )
-def test_unreadable_metadata_is_one_line_and_exit_2(
-    tmp_path, config, capsys, metadata, expected
-):
+def test_unreadable_metadata_is_one_line_and_exit_2(tmp_path, config, capsys, metadata, expected):
     root = dataset_with(tmp_path, metadata)
     assert main(audit_cli(config, root)) == 2
     err = capsys.readouterr().err
@@ -87,7 +88,9 @@ def test_a_vocab_tokenizers_rejects_is_exit_2(tmp_path, config, capsys):
 
 def test_absolute_and_windows_paths_are_findings_on_their_rows(tmp_path):
     absolute = str((MIXED / "wavs" / "clip_02.wav").resolve())
-    rows = f"audio_file|text|speaker_name\nwavs/a.wav|one|s\n{absolute}|two|s\nC:\\data\\a.wav|x|s\n"
+    rows = (
+        f"audio_file|text|speaker_name\nwavs/a.wav|one|s\n{absolute}|two|s\nC:\\data\\a.wav|x|s\n"
+    )
     root = dataset_with(tmp_path, rows.encode())
     result = audit_source(locate(root), vocab=VOCAB_AM, language="en")
     codes = {(f.code, f.line) for f in result.findings if f.line is not None}

@@ -109,7 +109,9 @@ def real_reason(dataset, item) -> str | None:
 
 def assert_agree(tts, source, vocab: Path, language: str, mode: str, limits: Limits):
     tokenizer = (
-        fork_tokenizer(tts, vocab) if mode == "passthrough" else tts["VoiceBpeTokenizer"](str(vocab))
+        fork_tokenizer(tts, vocab)
+        if mode == "passthrough"
+        else tts["VoiceBpeTokenizer"](str(vocab))
     )
     ours = audit_source(source, vocab=vocab, language=language, limits=limits, tokenizer_mode=mode)
     logging.disable(logging.CRITICAL)  # the dataset logs every failure with a traceback

@@ -98,7 +98,9 @@ def test_installed_library_matches_its_table() -> None:
 
     installed = json.loads(json.dumps(dump_installed()))  # the same JSON round trip
     stored = json.loads((TABLE_DIR / _file(installed["library"])).read_text(encoding="utf-8"))
-    assert installed["library"] == stored["library"], "regenerate: python -m harness.plan.defaults_dump"
+    assert installed["library"] == stored["library"], (
+        "regenerate: python -m harness.plan.defaults_dump"
+    )
     _assert_same_table(installed, stored)
 
 
@@ -139,13 +141,21 @@ def test_source_reader_refuses_what_it_cannot_evaluate(tmp_path: Path) -> None:
 
     _write_fake_release(tmp_path)
     path = tmp_path / "TTS/tts/layers/xtts/trainer/gpt_trainer.py"
-    path.write_text(path.read_text() + "\n\n@dataclass\nclass GPTArgs(XttsArgs):\n    x: int = compute()\n")
+    path.write_text(
+        path.read_text() + "\n\n@dataclass\nclass GPTArgs(XttsArgs):\n    x: int = compute()\n"
+    )
     with pytest.raises(ExtractError, match="compute"):
         dump_from_source([tmp_path])
 
 
 def _assert_same_table(actual: dict, stored: dict) -> None:
-    for key in ("library", "trainer", "dict_fields", "tokenizer_languages", "saves_scheduler_state"):
+    for key in (
+        "library",
+        "trainer",
+        "dict_fields",
+        "tokenizer_languages",
+        "saves_scheduler_state",
+    ):
         assert actual[key] == stored[key], key
     assert actual["trainer_args"] == stored["trainer_args"]
     differing = {
@@ -201,7 +211,9 @@ def _write_fake_release(root: Path) -> None:
             @dataclass
             class BaseTrainingConfig(TrainerConfig):
                 max_audio_len: int = float("inf")
-                datasets: List[BaseDatasetConfig] = field(default_factory=lambda: [BaseDatasetConfig()])
+                datasets: List[BaseDatasetConfig] = field(
+                    default_factory=lambda: [BaseDatasetConfig()]
+                )
             """,
         "TTS/tts/models/xtts.py": """
             from dataclasses import dataclass

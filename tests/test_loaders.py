@@ -380,7 +380,13 @@ def test_headless_cli_spelling() -> None:
     """xtts-finetune-webui headless: --num_epochs 100 --batch_size 4 --grad_acumm 128 ..."""
     plan = load_plan(
         "webui-gpt-train",
-        overrides=["num_epochs=100", "batch_size=4", "grad_acumm=128", "max_audio_length=11.6", "lang=am"],
+        overrides=[
+            "num_epochs=100",
+            "batch_size=4",
+            "grad_acumm=128",
+            "max_audio_length=11.6",
+            "lang=am",
+        ],
     )
     assert (plan.batching.epochs, plan.batching.batch_size, plan.batching.grad_accum_steps) == (
         100,
@@ -438,26 +444,78 @@ BAD_INPUTS = {
     "missing file": (lambda t: t / "nope.toml", [], r"nope\.toml: no such file"),
     "no such baseline": (lambda t: "gokhaneraslan-tail", [], r"baselines: gokhaneraslan-head"),
     "folder without config.json": (lambda t: t, [], r"folder has no config\.json"),
-    "bad JSON": (lambda t: _write(t, "c.json", '{"lr": 1e-5,\n "epochs": }'), [], r"c\.json:2: not valid JSON"),
+    "bad JSON": (
+        lambda t: _write(t, "c.json", '{"lr": 1e-5,\n "epochs": }'),
+        [],
+        r"c\.json:2: not valid JSON",
+    ),
     "JSON list": (lambda t: _write(t, "c.json", "[1, 2]"), [], r"must be a JSON object"),
-    "bad TOML": (lambda t: _write(t, "c.toml", 'lr = 1e-5\nepochs = = 3\n'), [], r"c\.toml:2: not valid TOML"),
-    "bad YAML": (lambda t: _write(t, "c.yaml", "lr: 1\n  epochs: [3\n"), [], r"c\.yaml:\d+: not valid YAML"),
+    "bad TOML": (
+        lambda t: _write(t, "c.toml", "lr = 1e-5\nepochs = = 3\n"),
+        [],
+        r"c\.toml:2: not valid TOML",
+    ),
+    "bad YAML": (
+        lambda t: _write(t, "c.yaml", "lr: 1\n  epochs: [3\n"),
+        [],
+        r"c\.yaml:\d+: not valid YAML",
+    ),
     "YAML list": (lambda t: _write(t, "c.yml", "- 1\n"), [], r"top level must be a table"),
-    "wrong type": (lambda t: _write(t, "c.toml", 'epochs = "many"\n'), [], r"c\.toml:1 \(epochs\): epochs must be a number"),
-    "wrong bool": (lambda t: _write(t, "c.toml", "[model_args]\ngpt_use_perceiver_resampler = 1\n"), [], r"must be true or false"),
-    "zero accumulation": (lambda t: _write(t, "c.toml", "[trainer]\ngrad_accum_steps = 0\n"), [], r"at least 1"),
-    "bad warmup unit": (lambda t: _write(t, "c.toml", '[extras.warmup]\nunit = "batches"\n'), [], r"'optimizer_steps' or 'epochs'"),
-    "unknown library": (lambda t: _write(t, "c.toml", '[meta]\nlibrary = "TTS 0.1"\n'), [], r"no defaults table"),
-    "bad python": (lambda t: _write(t, "train.py", "x = 1\ndef f(:\n"), [], r"train\.py:2: not valid Python"),
-    "python without config": (lambda t: _write(t, "train.py", "print('hi')\n"), [], r"no GPTTrainerConfig"),
+    "wrong type": (
+        lambda t: _write(t, "c.toml", 'epochs = "many"\n'),
+        [],
+        r"c\.toml:1 \(epochs\): epochs must be a number",
+    ),
+    "wrong bool": (
+        lambda t: _write(t, "c.toml", "[model_args]\ngpt_use_perceiver_resampler = 1\n"),
+        [],
+        r"must be true or false",
+    ),
+    "zero accumulation": (
+        lambda t: _write(t, "c.toml", "[trainer]\ngrad_accum_steps = 0\n"),
+        [],
+        r"at least 1",
+    ),
+    "bad warmup unit": (
+        lambda t: _write(t, "c.toml", '[extras.warmup]\nunit = "batches"\n'),
+        [],
+        r"'optimizer_steps' or 'epochs'",
+    ),
+    "unknown library": (
+        lambda t: _write(t, "c.toml", '[meta]\nlibrary = "TTS 0.1"\n'),
+        [],
+        r"no defaults table",
+    ),
+    "bad python": (
+        lambda t: _write(t, "train.py", "x = 1\ndef f(:\n"),
+        [],
+        r"train\.py:2: not valid Python",
+    ),
+    "python without config": (
+        lambda t: _write(t, "train.py", "print('hi')\n"),
+        [],
+        r"no GPTTrainerConfig",
+    ),
     "not UTF-8": (lambda t: _write(t, "c.toml", b"lr = \xff\n"), [], r"not UTF-8"),
     "unknown format": (lambda t: _write(t, "c.ini", "[x]\n"), [], r"unknown config format '\.ini'"),
     "override without =": (lambda t: "coqui-recipe", ["lr"], r"--set: override 'lr' has no '='"),
-    "override bad value": (lambda t: "coqui-recipe", ["lr_scheduler_params.milestones=[1,"], r"cannot read the value"),
-    "override wrong type": (lambda t: "coqui-recipe", ["lr=fast"], r"--set \(lr\): lr must be a number"),
+    "override bad value": (
+        lambda t: "coqui-recipe",
+        ["lr_scheduler_params.milestones=[1,"],
+        r"cannot read the value",
+    ),
+    "override wrong type": (
+        lambda t: "coqui-recipe",
+        ["lr=fast"],
+        r"--set \(lr\): lr must be a number",
+    ),
     "override empty value": (lambda t: "coqui-recipe", ["lr="], r"has no value"),
     "override bad key": (lambda t: "coqui-recipe", ["model args=1"], r"not a config key"),
-    "override seconds": (lambda t: "webui-gpt-train", ["max_audio_length=255995"], r"not a length in seconds"),
+    "override seconds": (
+        lambda t: "webui-gpt-train",
+        ["max_audio_length=255995"],
+        r"not a length in seconds",
+    ),
 }
 
 

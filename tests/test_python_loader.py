@@ -6,6 +6,7 @@ fine-tuning repositories (gokhaneraslan/XTTS_V2, xtts-finetune-webui, the offici
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 import textwrap
@@ -139,42 +140,75 @@ def _script(tmp_path: Path, text: str, **files: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("body", "settings", "key", "expected"),
-    [
-        ("import settings as cfg\nc = GPTTrainerConfig(lr=cfg.LR)", "LR = 1e-4", "lr", 1e-4),
-        ("from settings import *\nc = GPTTrainerConfig(lr=LR * 2)", "LR = 1e-4", "lr", 2e-4),
-        ("from . import settings\nc = GPTTrainerConfig(epochs=settings.E)", "E = 7", "epochs", 7),
-        ("a, b = 3, 4\nc = GPTTrainerConfig(epochs=a + b)", "", "epochs", 7),
-        ("n = 10\nn += 5\nc = GPTTrainerConfig(epochs=n)", "", "epochs", 15),
-        ("c = GPTTrainerConfig(epochs=-(-5))", "", "epochs", 5),
-        ("x = 3\nc = GPTTrainerConfig(run_name=f'run-{x:02d}')", "", "run_name", "run-03"),
-        ("big = True\nc = GPTTrainerConfig(batch_size=8 if big else 2)", "", "batch_size", 8),
-        ("c = GPTTrainerConfig(lr=min(1e-5, 2e-5), epochs=round(99.6))", "", "epochs", 100),
-        ("c = GPTTrainerConfig(max_audio_len=float('inf'))", "", "max_audio_len", float("inf")),
-        ("import math\nc = GPTTrainerConfig(max_text_len=math.inf)", "", "max_text_len", float("inf")),
-        ("base = {'gamma': 0.5}\nc = GPTTrainerConfig(lr_scheduler_params={**base, 'milestones': [1]})",
-         "", "lr_scheduler_params.gamma", 0.5),
-        ("kw = dict(lr=3e-6)\nc = GPTTrainerConfig(**kw)", "", "lr", None),
-        ("c = GPTTrainerConfig()\nc.optimizer_params = {'weight_decay': 0.05}", "",
-         "optimizer_params.weight_decay", 0.05),
-        ("c = GPTTrainerConfig(model_args=GPTArgs())\nc.model_args.max_text_length = 250", "",
-         "model_args.max_text_length", 250),
-        ("c = GPTTrainerConfig(datasets=[BaseDatasetConfig(language='de')])\nc.datasets[0].language = 'am'",
-         "", "datasets[0].language", "am"),
-        ("class T:\n    def run(self, n=4):\n        return GPTTrainerConfig(batch_size=n)", "",
-         "batch_size", 4),
-        ("def outer():\n    E = 9\n    def inner():\n        return GPTTrainerConfig(epochs=E)\n", "",
-         "epochs", 9),
-    ],
-)
-def test_expression_forms(tmp_path: Path, body: str, settings: str, key: str, expected: object) -> None:
-    path = _script(tmp_path, body, settings=settings)
-    value = load_raw(path)
-    found = {s.key: s.value for s in value.settings}
-    if expected is None:  # dict(...) is not evaluated: a call we do not follow
+SETTINGS = "LR = 1e-4\nE = 7\n"  # settings.py beside the script
+EXPRESSIONS = {
+    "import as": ("import settings as cfg; c = GPTTrainerConfig(lr=cfg.LR)", "lr", 1e-4),
+    "star import": ("from settings import *; c = GPTTrainerConfig(lr=LR * 2)", "lr", 2e-4),
+    "relative import": (
+        "from . import settings; c = GPTTrainerConfig(epochs=settings.E)",
+        "epochs",
+        7,
+    ),
+    "tuple unpacking": ("a, b = 3, 4; c = GPTTrainerConfig(epochs=a + b)", "epochs", 7),
+    "augmented": ("n = 10; n += 5; c = GPTTrainerConfig(epochs=n)", "epochs", 15),
+    "unary minus": ("c = GPTTrainerConfig(epochs=-(-5))", "epochs", 5),
+    "f-string": ("x = 3; c = GPTTrainerConfig(run_name=f'run-{x:02d}')", "run_name", "run-03"),
+    "if-expression": (
+        "big = True; c = GPTTrainerConfig(batch_size=8 if big else 2)",
+        "batch_size",
+        8,
+    ),
+    "builtins": ("c = GPTTrainerConfig(lr=min(1e-5, 2e-5), epochs=round(99.6))", "epochs", 100),
+    "float inf": ("c = GPTTrainerConfig(max_audio_len=float('inf'))", "max_audio_len", math.inf),
+    "math.inf": (
+        "import math; c = GPTTrainerConfig(max_text_len=math.inf)",
+        "max_text_len",
+        math.inf,
+    ),
+    "dict spread": (
+        "b = {'gamma': 0.5}; c = GPTTrainerConfig(lr_scheduler_params={**b, 'milestones': [1]})",
+        "lr_scheduler_params.gamma",
+        0.5,
+    ),
+    "a module is no value": ("import math; c = GPTTrainerConfig(lr=math)", "lr", Unknown("math")),
+    "kwargs call": ("kw = dict(lr=3e-6); c = GPTTrainerConfig(**kw)", "lr", None),
+    "dict assigned": (
+        "c = GPTTrainerConfig(); c.optimizer_params = {'weight_decay': 0.05}",
+        "optimizer_params.weight_decay",
+        0.05,
+    ),
+    "nested attribute": (
+        "c = GPTTrainerConfig(model_args=GPTArgs()); c.model_args.max_text_length = 250",
+        "model_args.max_text_length",
+        250,
+    ),
+    "list item": (
+        "c = GPTTrainerConfig(datasets=[BaseDatasetConfig(language='de')]);"
+        " c.datasets[0].language = 'am'",
+        "datasets[0].language",
+        "am",
+    ),
+    "method default": (
+        "class T:\n    def run(self, n=4):\n        return GPTTrainerConfig(batch_size=n)",
+        "batch_size",
+        4,
+    ),
+    "closure": (
+        "def f():\n    E = 9\n    def g():\n        return GPTTrainerConfig(epochs=E)",
+        "epochs",
+        9,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPRESSIONS))
+def test_expression_forms(tmp_path: Path, case: str) -> None:
+    body, key, expected = EXPRESSIONS[case]
+    raw = load_raw(_script(tmp_path, body, settings=SETTINGS))
+    found = {s.key: s.value for s in raw.settings}
+    if expected is None:  # dict(...) is a call we do not follow: the note says so
         assert key not in found
-        assert any("cannot be read" in note for note in value.meta["notes"])
+        assert any("cannot be read" in note for note in raw.meta["notes"])
     else:
         assert found[key] == expected
 
@@ -185,7 +219,9 @@ def test_extras_and_conditional_objects(tmp_path: Path) -> None:
         """
         USE_EMA = True
         config = GPTTrainerConfig(lr=1e-5)
-        lora = LoraConfig(r=8, lora_alpha=32, lora_dropout=0.05, target_modules=["c_attn", "c_proj"])
+        lora = LoraConfig(
+            r=8, lora_alpha=32, lora_dropout=0.05, target_modules=["c_attn", "c_proj"]
+        )
         if USE_EMA:
             ema = EMAModel(model, decay=0.999)
         warmup = WarmupLRScheduler(optimizer, warmup_steps=500, base_lr=1e-5)
@@ -198,6 +234,26 @@ def test_extras_and_conditional_objects(tmp_path: Path) -> None:
     assert isinstance(plan.get("extras.ema.enabled"), Unknown)  # only inside `if USE_EMA:`
     assert plan.get("extras.ema.decay") == 0.999
     assert plan.get("extras.warmup.enabled") is True and plan.get("extras.warmup.steps") == 500
+
+
+def test_ema_from_torch_averaged_model(tmp_path: Path) -> None:
+    path = _script(
+        tmp_path,
+        """
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        config = GPTTrainerConfig(lr=1e-5)
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.998))
+        """,
+    )
+    plan = load_plan(path)
+    assert plan.get("extras.ema.enabled") is True and plan.get("extras.ema.decay") == 0.998
+
+
+def test_a_broken_settings_module_leaves_its_values_unknown(tmp_path: Path) -> None:
+    path = _script(tmp_path, "import config\nc = GPTTrainerConfig(lr=config.LR)", config="LR = (")
+    raw = load_raw(path)
+    assert raw.settings[0].value == Unknown("config.LR")
+    assert any("config.py" in note and "SyntaxError" in note for note in raw.meta["notes"])
 
 
 def test_two_configs_in_a_branch_reads_the_last(tmp_path: Path) -> None:
@@ -223,7 +279,9 @@ def test_hostile_expressions_stay_unknown_and_fast(tmp_path: Path) -> None:
         tmp_path,
         """
         x = x + 1
-        c = GPTTrainerConfig(epochs=10 ** 10 ** 10, run_name="a" * 10 ** 9, lr=x, batch_size=[] + [1] * 99)
+        c = GPTTrainerConfig(
+            epochs=10 ** 10 ** 10, run_name="a" * 10 ** 9, lr=x, batch_size=[] + [1] * 99
+        )
         """,
     )
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_fixtures import PWNED_FLAG, demo_document
+from report_fixtures import PWNED_FLAG, write_payload_report
 
 pytestmark = pytest.mark.browser
 
@@ -201,6 +201,7 @@ def visit(path: Path) -> PageVisit:
             browser,
             session,
             """(() => {
+            if (!document.getElementById("diff-only")) { return null; }  // no reference
             document.getElementById("diff-only").click();
             const rows = Array.from(document.querySelectorAll("#diff-table tbody tr.key-row"));
             const after = rows.filter(r => r.offsetParent !== null).length;
@@ -269,9 +270,7 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="module")
 def page_visit(tmp_path_factory: pytest.TempPathFactory) -> PageVisit:
     _need_chromium()
-    from harness.report.html import write_html
-
-    path = write_html(demo_document(), tmp_path_factory.mktemp("report") / "index.html")
+    _, path, _ = write_payload_report(tmp_path_factory.mktemp("payload"))
     seen = visit(path)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report-screenshot.png").write_bytes(seen.screenshot)
@@ -294,7 +293,7 @@ def test_no_script_from_the_data_runs(page_visit: PageVisit) -> None:
 def test_every_plot_draws(page_visit: PageVisit) -> None:
     state = page_visit.state
     assert state["plotsAttr"] == "drawn"
-    assert state["plots"] >= 7  # overlay + 3 schedules + 2 histograms + ablation figures
+    assert state["plots"] == 9  # overlay + 3 schedules + 2 histograms + 3 ablation figures
     assert state["drawn"] == state["plots"]
     assert all(count > 0 for count in state["traces"]), state["traces"]
 

@@ -95,3 +95,11 @@ def test_make_vocab_regenerates_the_committed_file(base, tmp_path):
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
         VOCAB_AM.read_text(encoding="utf-8")
     )
+
+
+def test_every_code_is_documented():
+    from harness.audit.codes import CODES
+
+    text = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    for code in CODES.values():
+        assert f"| {code.code} | {code.name} | {code.severity.value} |" in text, code.code

@@ -101,6 +101,7 @@ def run_trial(request: TrialRequest, hooks: TrialHooks | None = None) -> TrialRe
     hooks = hooks or TrialHooks()
     started = time.perf_counter()
     request.output_dir.mkdir(parents=True, exist_ok=True)
+    import_trainer_modules()  # importing trainer adds its console handler: before the scope
     with _released_trainer_handlers():
         session = _Session(request)
         try:
@@ -201,7 +202,6 @@ class _Session:
         from trainer import Trainer, TrainerArgs
 
         req = self.request
-        import_trainer_modules()
         plan = req.plan
         grad_accum = int(plan.known("grad_accum_steps", 1) or 1)
         settings = TrialSettings(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from harness.errors import HarnessError
 
 SQLITE_TIMEOUT_S = 60  # SQLite waits this long for a writer instead of failing at once
+CREATE_ATTEMPTS = 5
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -39,6 +41,21 @@ def normalize_url(text: str) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def with_driver(url: str) -> str:
+    """``postgresql://`` with the driver that is installed.
+
+    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3; the ablate extra installs
+    psycopg2 (``psycopg2-binary``), so name it when psycopg 3 is absent.
+    """
+    if not url.startswith("postgresql://"):
+        return url
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2"):
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
 def open_storage(
     url: str,
     *,
@@ -49,6 +66,7 @@ def open_storage(
     """An ``optuna.storages.RDBStorage``; with a heartbeat, stale trials are retried."""
     import optuna
 
+    url = with_driver(url)
     path = sqlite_path(url)
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
@@ -59,7 +77,10 @@ def open_storage(
         kwargs = {"heartbeat_interval": heartbeat_interval, "grace_period": grace_period}
         kwargs.update(_retry_callback(optuna, max_retry))
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        if path is not None:  # first use creates the tables: one process at a time
+            with _file_lock(Path(f"{path}.lock")):
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        return _create_with_retry(optuna, url, engine_kwargs, kwargs)
     except ModuleNotFoundError as error:
         raise HarnessError(
             f"the storage {redact(url)} needs the Python package {error.name}",
@@ -70,6 +91,22 @@ def open_storage(
             f"cannot open the storage {redact(url)}: {str(error).splitlines()[0]}",
             fix="check the URL (e.g. postgresql://user:password@host:5432/db) and the server",
         ) from None
+
+
+def _create_with_retry(
+    optuna: Any, url: str, engine_kwargs: dict[str, Any], kwargs: dict[str, Any]
+) -> Any:
+    """Workers starting together on a new database race to create Optuna's tables; the
+    losers see an integrity error once the winner is done, and simply connect again."""
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        except Exception as error:
+            racing = type(error).__name__ in ("IntegrityError", "ProgrammingError")
+            if attempt == CREATE_ATTEMPTS - 1 or not racing:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _retry_callback(optuna: Any, max_retry: int) -> dict[str, Any]:
@@ -87,13 +124,19 @@ def redact(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1)
     credentials, host = rest.rsplit("@", 1)
+    if ":" not in credentials:
+        return url
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
 
 
 @contextmanager
 def study_lock(storage: Any, study_name: str) -> Iterator[None]:
-    """Hold the study's lock (see the module doc) for the duration of the block."""
+    """Hold the study's lock (see the module doc) for the duration of the block.
+
+    ``storage`` is the RDBStorage, or ``study._storage`` (Optuna's cache around it).
+    """
+    storage = getattr(storage, "_backend", storage)
     url = str(storage.url)
     path = sqlite_path(url)
     if path is not None:

@@ -157,7 +157,8 @@ def reason_findings(result: AuditResult, tokenizer: TextTokenizer) -> list[Findi
             f"{len(members)} of {total} samples ({len(members) / total:.1%}) and "
             f"{format_hours(lost_hours)} of {format_hours(hours)} of audio dropped silently: "
         )
-        everything = all(s.verdict.reason is reason for s in result.in_role("train"))
+        train = result.in_role("train")
+        everything = bool(train) and all(s.verdict.reason is reason for s in train)
         out.append(
             make(
                 REASON_CODES[reason],
@@ -216,7 +217,9 @@ def _unk_detail(members: list[SampleResult], result: AuditResult) -> str:
     for s in members:
         counts.update(s.encoded.unk_chars)
     if counts:
-        shown = ", ".join(f"{c!r} {code_point(c)} x{n}" for c, n in counts.most_common(MISSING_SHOWN))
+        shown = ", ".join(
+            f"{c!r} {code_point(c)} x{n}" for c, n in counts.most_common(MISSING_SHOWN)
+        )
         more = len(counts) - MISSING_SHOWN
         parts.append(
             f"{len(counts)} characters are not in the vocab: {shown}"

@@ -103,9 +103,7 @@ def _roles(
     if eval_split is None:
         return roles, "none", None
     # The split runs on what the formatter returns: coqui has already skipped missing audio.
-    listed = [
-        i for i, info in enumerate(audio) if source.formatter != "coqui" or info.exists
-    ]
+    listed = [i for i, info in enumerate(audio) if source.formatter != "coqui" or info.exists]
     try:
         chosen, _ = split_eval(
             listed, [samples[i].speaker for i in listed], eval_split.size, eval_split.max_size

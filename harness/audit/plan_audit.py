@@ -71,7 +71,9 @@ def _source(
     # Like os.path.join in load_tts_samples: an absolute meta file ignores the root.
     train = root / (entry.get("meta_file_train") or "metadata_train.csv")
     val = entry.get("meta_file_val")
-    source = locate(train, eval_dataset or (root / val if val else None), formatter or entry.get("formatter"))
+    source = locate(
+        train, eval_dataset or (root / val if val else None), formatter or entry.get("formatter")
+    )
     # The formatters join audio paths with datasets[0].path, not the metadata file's folder.
     return DatasetSource(root, source.formatter, source.train_file, source.eval_file)
 

@@ -64,6 +64,8 @@ class SampleResult:
             return self.audio.error or ""
         if reason is Reason.AUDIO_MISSING:
             return f"not found: {self.sample.audio_path}"
+        if reason is Reason.LANGUAGE_UNSUPPORTED:
+            return "the stock VoiceBpeTokenizer raises NotImplementedError for the language"
         return ""
 
 

@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TypeVar
 
-import numpy as np
-
 from harness.errors import HarnessError
 
 T = TypeVar("T")
@@ -38,8 +36,11 @@ def split_eval(
         raise HarnessError(
             f"eval_split_size {size} of {len(items)} rows gives an empty eval split: "
             "load_tts_samples asserts it is not",
-            fix=f"give an eval metadata file or set eval_split_size >= {1 / max(len(items), 1):.4g}",
+            fix="give an eval metadata file or set eval_split_size >= "
+            f"{1 / max(len(items), 1):.4g}",
         )
+    import numpy as np  # only datasets without an eval file need it
+
     rng = np.random.RandomState(0)
     order = list(range(len(items)))
     rng.shuffle(order)

@@ -36,7 +36,13 @@ MODES = ("stock", "passthrough")
 UNK_ID = 1  # XTTSDataset.get_text asserts no token is 1 ([UNK]) ...
 STOP_ID = 0  # ... and none is 0 ([STOP])
 _WHITESPACE = re.compile(r"\s+")
-_EXPANDED = re.compile(r"[0-9&@%#$£°€]")  # what the stock cleaners spell out
+# What the stock cleaners spell out: digits, symbols, and abbreviations with a dot (the
+# common keys of coqui-tts's per-language tables: "mr." -> "mister", "dr." -> "doctor").
+_EXPANDED = re.compile(
+    r"[0-9&@%#$£°€]|\b(?:mrs?|mme|drs?|dra|sra?|st|co|jr|maj|gen|rev|lt|hon|sgt|capt|esq|ltd"
+    r"|col|ft)\.",
+    re.IGNORECASE,
+)
 _TRANSLITERATED = frozenset({"zh", "ja", "ko"})
 
 
@@ -102,7 +108,8 @@ class TextTokenizer:
         prefix = len(tag)
         out = []
         for (text, approximate), source, encoding in zip(cleaned, inputs, encodings, strict=True):
-            unk = [a for i, (a, _) in zip(encoding.ids, encoding.offsets) if i == UNK_ID]
+            pairs = zip(encoding.ids, encoding.offsets, strict=True)
+            unk = [a for i, (a, _) in pairs if i == UNK_ID]
             out.append(
                 Encoded(
                     ids=tuple(encoding.ids),

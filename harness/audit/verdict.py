@@ -27,7 +27,7 @@ from harness.audit.samples import Sample
 from harness.audit.tokenizer import Encoded
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     AUDIO_MISSING = "audio-missing"
     LANGUAGE_UNSUPPORTED = "language-unsupported"
     UNK_CHARACTERS = "unk-characters"

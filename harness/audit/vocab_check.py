@@ -174,15 +174,19 @@ def vocab_findings(check: VocabCheck) -> list[Finding]:
             )
         )
     if check.tag not in check.extended.added:
-        where = "is a model token but not an added token" if check.tag in check.extended.tokens else "is missing"
+        where = (
+            "is a model token but not an added token"
+            if check.tag in check.extended.tokens
+            else "is missing"
+        )
         out.append(
             make(
                 "V102",
                 f"{check.tag} {where}: VoiceBpeTokenizer's prefix is split into '[', "
                 f"{check.language!r}, ']' before the BPE model sees it",
                 file=file,
-                fix=f"append {check.tag} to added_tokens (special: true, normalized: false) with id "
-                f"{check.extended.number_text_tokens}",
+                fix=f"append {check.tag} to added_tokens (special: true, normalized: false) "
+                f"with id {check.extended.number_text_tokens}",
             )
         )
     out += _merge_findings(check, file)

@@ -108,32 +108,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_config(target: str, overrides: list[str]) -> Plan:
-    """The config as a Plan (harness.plan.load; a TOML/JSON fallback until it lands)."""
-    try:
-        from harness.plan.load import load_plan
-    except ImportError:
-        return _fallback_plan(target)
+    from harness.plan.load import load_plan
+
     return load_plan(target, overrides=overrides)
-
-
-def _fallback_plan(target: str) -> Plan:
-    import json
-    import tomllib
-    from pathlib import Path
-
-    from harness.errors import HarnessError
-    from harness.plan.build import build_plan
-    from harness.plan.mapping import raw_from_mapping
-
-    path = Path(target)
-    if not path.is_file():
-        raise HarnessError(f"config {target!r} not found", fix="pass a config file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except ValueError as error:
-        raise HarnessError(f"cannot parse: {error}", where=target) from None
-    return build_plan(raw_from_mapping(data, name=path.stem, path=target))
 
 
 def cap_rows(findings: list[Finding], limit: int) -> list[Finding]:
@@ -172,20 +149,19 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
 
     limits = result.limits
     totals = {
-        "dataset": f"{result.source.root} ({result.source.formatter}; eval: "
-        f"{result.eval_source})",
+        "dataset": f"{result.source.root} ({result.source.formatter}; eval: {result.eval_source})",
         "max_text_length": f"{limits.max_text_tokens} tokens",
         "max_wav_length": f"{limits.max_wav_samples} samples = {limits.max_wav_seconds:.2f} s "
         f"at {limits.sample_rate} Hz (min {limits.min_seconds} s)",
         "vocab": result.vocab_path,
         "tokenizer": f"{result.tokenizer_mode}, language {result.language} "
         f"(tag {result.language_tag})",
-        "kept": f"{len(result.kept())} of {len(result.samples)} samples, "
+        "kept": f"{len(result.kept())} of {_samples(len(result.samples))}, "
         f"{format_hours(sum(s.hours for s in result.kept()))} of {format_hours(result.hours)}",
         "eval samples left": str(result.eval_samples_left),
     }
     table = {
-        row["reason"]: f"{row['count']} samples ({row['share']:.1%}), "
+        row["reason"]: f"{_samples(row['count'])} ({row['share']:.1%}), "
         f"{format_hours(row['hours'])} ({row['hours_share']:.1%}); train {row['train']}, "
         f"eval {row['eval']}"
         for row in result.drop_table()
@@ -193,3 +169,5 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
     return {"dataset audit": totals, "drop table (first reason the trainer hits)": table}
 
 
+def _samples(count: int) -> str:
+    return f"{count} sample" if count == 1 else f"{count} samples"

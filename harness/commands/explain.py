@@ -12,15 +12,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Print a rule's documentation: what it does, why it is bad, an example, "
         "what to use instead, and the evidence. Example: xtts-harness explain S101",
     )
-    parser.add_argument("code", metavar="CODE", help="rule code or name, e.g. S101")
+    parser.add_argument("code", metavar="CODE", help="rule or audit code or name, e.g. S101, A101")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.rules import get_rule
+    from harness.catalog import get_entry
 
-    rule = get_rule(args.code)
-    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {rule.family})\n")
+    rule = get_entry(args.code)
+    family = getattr(rule, "family", "data")
+    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {family})\n")
     print(rule.summary + "\n")
     print(rule.doc.strip())
     return 0

@@ -1,4 +1,4 @@
-"""Write the defaults table of the installed coqui-tts / coqui-tts-trainer, or of a release's source.
+"""Write the defaults table of the installed coqui-tts / coqui-tts-trainer, or of a release.
 
 Run ``python -m harness.plan.defaults_dump`` after upgrading the libraries; this is the
 only module of the lint path that imports TTS (and only when run).
@@ -9,6 +9,9 @@ or importing them (``harness/plan/defaults_source.py``)::
     pip download --no-deps TTS==0.22.0 trainer==0.0.36 -d /tmp/old
     python -m harness.plan.defaults_dump --from-source /tmp/old/TTS-0.22.0-*.whl \
         /tmp/old/trainer-0.0.36-*.whl
+    pip download --no-deps coqui-tts==0.24.2 coqui-tts-trainer==0.1.4 -d /tmp/old
+    python -m harness.plan.defaults_dump --from-source /tmp/old/coqui_tts-0.24.2-*.whl \
+        /tmp/old/coqui_tts_trainer-0.1.4-*.whl
 """
 
 from __future__ import annotations
@@ -17,20 +20,19 @@ import argparse
 import dataclasses
 import json
 import sys
-from pathlib import Path
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from harness.plan.defaults import TABLE_DIR, table_name
-from harness.plan.flatten import flatten
 
 SCHEDULER_STATE_SINCE = (0, 27)  # coqui-tts 0.27 / trainer 0.3 save scheduler state
 
 
 def dump_installed() -> dict[str, Any]:
+    from trainer import TrainerArgs
     from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer  # noqa: F401
     from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
-    from trainer import TrainerArgs
 
     config = GPTTrainerConfig()
     library_version = version("coqui-tts")
@@ -80,7 +82,31 @@ def tokenizer_languages() -> list[str]:
 
     tokenizer = VoiceBpeTokenizer.__new__(VoiceBpeTokenizer)
     tokenizer.char_limits = {}
-    candidates = "ar cs de en es fr hi hu it nl pl pt ru tr zh zh-cn ko ja am sw yo bn ta".split()
+    candidates = [
+        "ar",
+        "cs",
+        "de",
+        "en",
+        "es",
+        "fr",
+        "hi",
+        "hu",
+        "it",
+        "nl",
+        "pl",
+        "pt",
+        "ru",
+        "tr",
+        "zh",
+        "zh-cn",
+        "ko",
+        "ja",
+        "am",
+        "sw",
+        "yo",
+        "bn",
+        "ta",
+    ]
     accepted = []
     for language in candidates:
         try:

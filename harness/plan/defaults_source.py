@@ -142,14 +142,18 @@ class ClassResolver:
         if tree is None:
             return None
         value = None
-        for node in tree.body:
-            if isinstance(node, ast.Assign):
-                if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                    value = node.value
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                if node.target.id == name and node.value is not None:
-                    value = node.value
+        for node in tree.body:  # the last module-level assignment wins
+            if name in _assigned_names(node):
+                value = node.value
         return value
+
+
+def _assigned_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        return {node.target.id}
+    return set()
 
 
 def _absolute(module: str, node: ast.ImportFrom) -> str:
@@ -310,7 +314,11 @@ def tokenizer_languages(tree: SourceTree) -> list[str]:
     for node in ast.walk(module) if module else []:
         if isinstance(node, ast.ClassDef) and node.name == "VoiceBpeTokenizer":
             method = next(
-                (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "preprocess_text"),
+                (
+                    f
+                    for f in node.body
+                    if isinstance(f, ast.FunctionDef) and f.name == "preprocess_text"
+                ),
                 None,
             )
     if method is None:
@@ -367,7 +375,10 @@ def dump_from_source(roots: list[Path]) -> dict[str, Any]:
 
 
 def installed_roots(
-    packages: tuple[tuple[str, str], ...] = (("coqui-tts", "TTS"), ("coqui-tts-trainer", "trainer")),
+    packages: tuple[tuple[str, str], ...] = (
+        ("coqui-tts", "TTS"),
+        ("coqui-tts-trainer", "trainer"),
+    ),
 ) -> list[Path]:
     """Package and dist-info folders of installed distributions, located without importing."""
     import importlib.util

@@ -3,7 +3,7 @@
 Top-level keys mirror GPTTrainerConfig (nested tables for ``model_args``, ``audio``,
 ``optimizer_params``, ``lr_scheduler_params``, ``[[datasets]]``). Reserved tables:
 
-- ``[meta]``: not config. ``name``, ``library`` (defaults table, e.g. "coqui-tts 0.22.0"),
+- ``[meta]``: not config. ``name``, ``library`` (defaults table, e.g. "TTS 0.22.0"),
   ``description``, ``source`` (repo, path, commit, url), ``reference`` (bool).
 - ``[trainer]``: TrainerArgs, e.g. ``grad_accum_steps``, ``restore_path``, ``continue_path``.
 - ``[plan]``: facts about the run, e.g. ``dataset_size``, ``eval_size``, ``language``,

@@ -102,7 +102,11 @@ def audit_dataset(plan: Any, options: DatasetOptions) -> tuple[list[Finding], di
 
 
 def read_study(options: StudyOptions) -> dict[str, Any]:
-    """The study's statistics, as ``harness.ablate.stats.study_summary`` exports them."""
-    from harness.ablate.stats import load_study_summary
+    """The study's trials and statistics (``harness.ablate.summary.study_summary``)."""
+    from harness.ablate.storage import normalize_url, redact
+    from harness.ablate.summary import load_study, study_summary
 
-    return load_study_summary(options.storage, options.name)
+    url = normalize_url(options.storage)
+    summary = study_summary(load_study(url, options.name))
+    summary["storage"] = redact(url)
+    return summary

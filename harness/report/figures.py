@@ -125,6 +125,8 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
 
 
 MAX_EVENT_LINES = 8
+BINS = 50
+MAX_NOTE_LINES = 6
 
 
 def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
@@ -142,66 +144,81 @@ def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
 
 
 def _event_marks(schedule: dict[str, Any], by_step: bool) -> tuple[list, list]:
-    """Dashed lines where events fire; a note listing those that never fire."""
-    shapes, annotations, never = [], [], []
+    """Dotted lines where events fire; boxed notes for those that never fire (red) and
+    those the plan cannot place (grey: the run length in their unit is unknown)."""
+    shapes, annotations = [], []
+    never, undecided = [], []
     for event in schedule.get("events", []):
         where = event.get("fires_at_step") if by_step else event.get("fires_at_epoch")
-        if where is None:
+        if event.get("fires") is None and "fires" in event:
+            undecided.append(event)
+        elif where is None:
             never.append(event)
-            continue
-        if len(shapes) >= MAX_EVENT_LINES:
-            continue
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": where,
-                "x1": where,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": LIMIT_COLOR, "width": 1, "dash": "dot"},
-            }
-        )
-        annotations.append(
-            {
-                "x": where,
-                "xref": "x",
-                "y": 1 - 0.09 * (len(shapes) - 1) % 0.72,
-                "yref": "paper",
-                "text": label(event_text(event, schedule.get("epochs"))),
-                "showarrow": False,
-                "xanchor": "left",
-                "yanchor": "top",
-                "xshift": 4,
-                "align": "left",
-                "font": {"size": 11, "color": LIMIT_COLOR},
-                "bgcolor": "rgba(255,255,255,0.85)",
-            }
-        )
+        elif len(shapes) < MAX_EVENT_LINES:
+            shapes.append(_event_line(where))
+            span = (schedule.get("total_steps") if by_step else schedule.get("epochs")) or 1
+            right = where / span > 0.55  # label on the line's left, so it is not cut off
+            annotations.append(_event_label(where, event, schedule, len(shapes) - 1, right))
+    epochs = schedule.get("epochs")
     if never:
-        text = "<br>".join(label(event_text(e, schedule.get("epochs"))) for e in never[:6])
-        if len(never) > 6:
-            text += f"<br>... and {len(never) - 6} more that never fire"
-        annotations.append(
-            {
-                "x": 0.99,
-                "xref": "paper",
-                "y": 0.04,
-                "yref": "paper",
-                "text": text,
-                "showarrow": False,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "align": "right",
-                "font": {"size": 12, "color": LIMIT_COLOR},
-                "bgcolor": "#fff4f4",
-                "bordercolor": LIMIT_COLOR,
-                "borderwidth": 1,
-                "borderpad": 6,
-            }
-        )
+        annotations.append(_note_box(never, epochs, LIMIT_COLOR, "#fff4f4", y=0.04))
+    if undecided:
+        annotations.append(_note_box(undecided, epochs, MUTED, "#f5f7fa", y=0.3 if never else 0.04))
     return shapes, annotations
+
+
+def _event_line(where: float) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": where,
+        "x1": where,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": LIMIT_COLOR, "width": 1, "dash": "dot"},
+    }
+
+
+def _event_label(
+    where: float, event: dict, schedule: dict, index: int, right: bool
+) -> dict[str, Any]:
+    return {
+        "x": where,
+        "xref": "x",
+        "y": 1 - (0.09 * index) % 0.72,  # staggered so that close events stay readable
+        "yref": "paper",
+        "text": label(event_text(event, schedule.get("epochs"))),
+        "showarrow": False,
+        "xanchor": "right" if right else "left",
+        "yanchor": "top",
+        "xshift": -4 if right else 4,
+        "align": "right" if right else "left",
+        "font": {"size": 11, "color": LIMIT_COLOR},
+        "bgcolor": "rgba(255,255,255,0.85)",
+    }
+
+
+def _note_box(events: list, epochs: Any, ink: str, fill: str, y: float) -> dict[str, Any]:
+    text = "<br>".join(label(event_text(e, epochs)) for e in events[:MAX_NOTE_LINES])
+    if len(events) > MAX_NOTE_LINES:
+        text += f"<br>... and {len(events) - MAX_NOTE_LINES} more"
+    return {
+        "x": 0.99,
+        "xref": "paper",
+        "y": y,
+        "yref": "paper",
+        "text": text,
+        "showarrow": False,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "align": "right",
+        "font": {"size": 12, "color": ink},
+        "bgcolor": fill,
+        "bordercolor": ink,
+        "borderwidth": 1,
+        "borderpad": 6,
+    }
 
 
 def event_text(event: dict[str, Any], epochs: int | None) -> str:
@@ -262,8 +279,17 @@ def histogram_figure(
     histogram: dict[str, Any],
     limits: Sequence[tuple[float, str]],
 ) -> dict[str, Any]:
-    """A histogram of ``histogram["values"]`` with the limits drawn as red dashed lines."""
-    trace = {"type": "histogram", "x": histogram["values"], "nbinsx": 40}
+    """A histogram of ``histogram["values"]`` with the limits drawn as red dashed lines.
+
+    The bins span 0 to past the highest limit, so data and limits share one scale.
+    """
+    values = [v for v in histogram["values"] if _finite(v)]
+    top = max([*values, *(v for v, _ in limits if _finite(v)), 1]) * 1.05
+    trace = {
+        "type": "histogram",
+        "x": values,
+        "xbins": {"start": 0, "end": top, "size": top / BINS},
+    }
     trace |= {
         "marker": {"color": COLORS[0], "line": {"color": "#ffffff", "width": 0.5}},
         "name": label(x_title),
@@ -319,9 +345,9 @@ def arm_curves_figure(trials: Sequence[dict[str, Any]], objective: str) -> dict[
     """Eval curve per arm: mean over seeds as a line, the range over seeds as a band."""
     by_arm: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for trial in trials:
-        for step, value in trial.get("intermediate") or ():
+        for step, value in trial.get("curve") or ():
             if _finite(value):
-                by_arm[str(trial.get("arm"))][step].append(value)
+                by_arm[str(trial.get("arm") or "search trials")][step].append(value)
     data = []
     for index, (arm, steps) in enumerate(sorted(by_arm.items())):
         xs = sorted(steps)
@@ -394,7 +420,7 @@ def arm_intervals_figure(arms: Sequence[dict[str, Any]], objective: str) -> dict
     return {
         "data": [trace],
         "layout": layout(
-            "final value per arm (mean, 95% interval)",
+            f"final {objective} per arm (mean over seeds, 95% interval)",
             xaxis=_axis(title={"text": label(objective)}),
             yaxis=_axis(type="category", autorange="reversed"),
             height=max(220, 70 + 45 * len(arms)),
@@ -438,7 +464,7 @@ def effects_figure(effects: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "data": [trace],
         "layout": layout(
-            "paired effect per factor (on minus off, 95% interval)",
+            "paired effect per factor (level minus reference level at the same seed; 95% interval)",
             xaxis=_axis(title={"text": "difference in objective"}),
             yaxis=_axis(type="category", autorange="reversed"),
             shapes=[zero],

@@ -12,34 +12,21 @@ MAX_TRIAL_ROWS = 500
 
 
 def ablation_section(page: Figures, study: dict[str, Any] | None) -> str:
+    """``study`` is ``harness.ablate.summary.study_summary``'s dict."""
     if not study:
-        return section(
-            "ablation",
-            "Ablation",
-            absent(
-                "No ablation study given: add --storage URL (and --study NAME when the "
-                "storage holds several)."
-            ),
-        )
+        return section("ablation", "Ablation", absent(NOT_GIVEN))
     objective = str(study.get("objective") or "objective")
     trials = study.get("trials") or []
     body = [_context(study, trials)]
     verdicts = study.get("verdicts") or []
     if verdicts:
-        items = "".join(
-            tag("li", esc(v.get("text", v) if isinstance(v, dict) else v)) for v in verdicts
-        )
-        body.append(tag("ul", items, cls="verdicts"))
-    if any(t.get("intermediate") for t in trials):
+        body.append(tag("ul", "".join(tag("li", esc(v)) for v in verdicts), cls="verdicts"))
+    if any(t.get("curve") for t in trials):
         body.append(page.add(figures.arm_curves_figure(trials, objective), height=420))
-    pair = []
-    if study.get("arm_stats"):
-        pair.append(page.add(figures.arm_intervals_figure(study["arm_stats"], objective)))
+    if study.get("arms"):
+        body.append(page.add(figures.arm_intervals_figure(study["arms"], objective)))
     if study.get("effects"):
-        pair.append(page.add(figures.effects_figure(study["effects"])))
-    if pair:
-        body.append(tag("div", "".join(pair), cls="grid2"))
-    if study.get("effects"):
+        body.append(page.add(figures.effects_figure(study["effects"])))
         body.append(_effects_table(study["effects"]))
     if study.get("importances"):
         body.append(page.add(figures.importances_figure(study["importances"])))
@@ -47,15 +34,23 @@ def ablation_section(page: Figures, study: dict[str, Any] | None) -> str:
     return section("ablation", "Ablation", "".join(body))
 
 
+NOT_GIVEN = (
+    "No ablation study given: add --storage URL (and --study NAME when the storage holds several)."
+)
+
+
 def _context(study: dict[str, Any], trials: list[dict[str, Any]]) -> str:
-    states: dict[str, int] = {}
-    for trial in trials:
-        states[str(trial.get("state"))] = states.get(str(trial.get("state")), 0) + 1
-    counts = ", ".join(f"{n} {state.lower()}" for state, n in sorted(states.items()))
+    counts = ", ".join(f"{n} {state}" for state, n in sorted((study.get("counts") or {}).items()))
     text = f"Study {tag('b', esc(study.get('study', '')))}"
     objective = tag("code", esc(study.get("objective", "")))
-    text += f", {esc(study.get('direction', 'minimize'))} {objective}"
+    text += f": {esc(study.get('direction', 'minimize'))} {objective}"
     text += f"; {len(trials)} trials ({esc(counts or 'none')})."
+    if study.get("base_config"):
+        text += f" Base config {tag('code', esc(study['base_config']))}."
+    best = study.get("best")
+    if best and not study.get("arms"):
+        text += esc(f" Best: trial {best.get('number')}, {number(best.get('value'))}, ")
+        text += tag("code", esc(best.get("params")))
     return tag("p", text, cls="note")
 
 
@@ -87,18 +82,34 @@ def _effects_table(effects: list[dict[str, Any]]) -> str:
 def _trial_table(trials: list[dict[str, Any]]) -> str:
     if not trials:
         return tag("p", "The study has no trials yet.", cls="note")
-    columns = ("##", "arm", "#seed", "state", "#value", "#duration (s)", "failure reason")
+    columns = (
+        "##",
+        "arm or params",
+        "#seed",
+        "state",
+        "#value",
+        "#duration (s)",
+        "failure or pruning",
+    )
     rows = [
         (
             number(t.get("number")),
-            esc(t.get("arm") or ""),
+            esc(t.get("arm") or _params(t.get("params"))),
             number(t.get("seed")),
             esc(t.get("state") or ""),
             number(t.get("value")),
             number(t.get("duration_s"), 3),
-            (esc(t.get("failure") or ""), "reason"),
+            (esc(t.get("failure") or t.get("pruned") or ""), "reason"),
         )
         for t in trials[:MAX_TRIAL_ROWS]
     ]
     title = tag("h3", esc(f"Trials ({len(trials)})"))
     return title + table(columns, rows, wrap="table-wrap scroll")
+
+
+def _params(params: Any) -> str:
+    if not isinstance(params, dict):
+        return ""
+    return ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )

@@ -13,7 +13,16 @@ from typing import Any
 from harness.findings import Finding, Severity
 from harness.report import figures
 from harness.report.document import ReportDocument, display_setting, where
-from harness.report.htmlkit import Figures, duration, esc, markdown_html, number, table, tag
+from harness.report.htmlkit import (
+    Figures,
+    duration,
+    esc,
+    inline_html,
+    markdown_html,
+    number,
+    table,
+    tag,
+)
 from harness.report.summary import (
     DATASET,
     ablation_verdicts,
@@ -33,6 +42,13 @@ def section(anchor: str, title: str, body: str) -> str:
 
 def absent(text: str) -> str:
     return tag("p", esc(text), cls="absent")
+
+
+def shorten(text: str, limit: int = 190) -> str:
+    """A long message cut at a word boundary for the summary (the hazards show it whole)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def plural(count: int, word: str) -> str:
@@ -94,7 +110,8 @@ def _verdict_card(verdict: Any) -> str:
     )
     head = tag("h3", esc(verdict.plan) + badge(verdict.headline, verdict.status))
     items = "".join(
-        tag("li", badge(f.code, f.severity.value) + " " + esc(f.message)) for f in verdict.top
+        tag("li", badge(f.code, f.severity.value) + " " + esc(shorten(f.message)), title=f.message)
+        for f in verdict.top
     )
     top = tag("ol", items) if items else tag("p", "No findings.", cls="note")
     return tag(
@@ -232,9 +249,9 @@ def _finding_card(finding: Finding, docs: dict[str, str]) -> str:
         detail = tag("code", esc(finding.key)) if finding.key else ""
         detail += (" at " + esc(located)) if located else ""
         head += tag("span", detail, cls="where")
-    body = tag("div", head, cls="head") + tag("div", esc(finding.message), cls="message")
+    body = tag("div", head, cls="head") + tag("div", inline_html(finding.message), cls="message")
     if finding.fix:
-        body += tag("div", "<b>Fix:</b> " + esc(finding.fix), cls="fix")
+        body += tag("div", "<b>Fix:</b> " + inline_html(finding.fix), cls="fix")
     explain = _rule_doc(finding.code, docs)
     if explain:
         body += tag("details", tag("summary", esc(f"Explain {finding.code}")) + explain)
@@ -274,10 +291,15 @@ def schedule_section(
         )
     ]
     body.append(_schedule_table(schedules))
-    if len(schedules) > 1:
-        body.append(page.add(figures.schedules_overlay(schedules, colors), height=380))
+    drawn = [(s, c) for s, c in zip(schedules, colors, strict=True) if s.get("lr")]
+    if len(drawn) > 1:
+        overlay = figures.schedules_overlay([s for s, _ in drawn], [c for _, c in drawn])
+        body.append(page.add(overlay, height=380))
     for schedule, line_color in zip(schedules, colors, strict=True):
-        body.append(page.add(figures.schedule_figure(schedule, line_color), height=380))
+        if schedule.get("lr"):
+            body.append(page.add(figures.schedule_figure(schedule, line_color), height=380))
+        else:
+            body.append(tag("h3", esc(f"{schedule['plan']}: no curve")))
         notes = [str(n) for n in schedule.get("undecided") or ()]
         if notes:
             body.append(tag("p", esc("Undecided: " + "; ".join(notes)), cls="note"))
@@ -288,7 +310,7 @@ def _schedule_table(schedules: Sequence[dict[str, Any]]) -> str:
     columns = (
         "config",
         "scheduler",
-        "steps per",
+        "stepped per",
         "#base LR",
         "#final LR",
         "#epochs",
@@ -315,10 +337,13 @@ UNITS = {"epoch": "epoch", "optimizer_step": "optimizer step"}
 
 
 def _events_summary(events: Sequence[dict[str, Any]]) -> str:
-    """'2 of 3 fire', or 'undecided' when the run length in the event's unit is unknown."""
+    """'1 of 3 fire', '3 of 3 fire, 1 undecided' (its unit's run length unknown), 'none'."""
     if not events:
         return "none"
-    if any(e.get("fires") is None and "fires" in e for e in events):
-        return f"{len(events)} undecided (run length unknown)"
+    undecided = sum(1 for e in events if "fires" in e and e["fires"] is None)
+    decided = len(events) - undecided
     fired = sum(1 for e in events if e.get("fires", e.get("fires_at_step") is not None))
-    return f"{fired} of {len(events)} fire"
+    parts = [f"{fired} of {decided} fire"] if decided else []
+    if undecided:
+        parts.append(f"{undecided} undecided")
+    return ", ".join(parts)

@@ -102,10 +102,10 @@ def markdown_html(text: str) -> str:
 
     def flush() -> None:
         if paragraph:
-            out.append(f"<p>{_inline(' '.join(paragraph))}</p>")
+            out.append(f"<p>{inline_html(' '.join(paragraph))}</p>")
             paragraph.clear()
         if items:
-            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            out.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in items) + "</ul>")
             items.clear()
 
     while index < len(lines):
@@ -121,7 +121,7 @@ def markdown_html(text: str) -> str:
             out.append(f"<pre><code>{esc(chr(10).join(block))}</code></pre>")
         elif stripped.startswith("#"):
             flush()
-            out.append(f"<h4>{_inline(stripped.lstrip('#').strip())}</h4>")
+            out.append(f"<h4>{inline_html(stripped.lstrip('#').strip())}</h4>")
         elif stripped.startswith(("- ", "* ")):
             if paragraph:
                 flush()
@@ -139,7 +139,7 @@ def markdown_html(text: str) -> str:
     return "\n".join(out)
 
 
-def _inline(text: str) -> str:
+def inline_html(text: str) -> str:
     """Escape, then turn `code`, **bold** and bare http(s) URLs into markup."""
     pieces = []
     last = 0

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import quote
 
 from harness import __version__
-from harness.errors import HarnessError
 from harness.findings import Finding, Severity
 from harness.report.document import ReportDocument
 
@@ -77,13 +76,10 @@ def _rule(code: str, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _registered(code: str) -> Any | None:
-    """The documented rule for ``code``, or None for codes the registry does not know."""
-    try:
-        from harness.rules import get_rule
+    """The documented rule or audit code, or None for codes nothing documents."""
+    from harness.catalog import lookup
 
-        return get_rule(code)
-    except (HarnessError, ImportError):  # an audit code, or the rules are not installed
-        return None
+    return lookup(code)
 
 
 def _first_paragraph(doc: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.catalog import lookup
 from harness.findings import Finding, Severity
 
 # Families in the order a reader should meet them: a schedule that never fires or a model
@@ -110,35 +110,16 @@ def _family_rank(code: str) -> int:
 
 def rule_family(code: str) -> str | None:
     """The family of a config rule, "data" for a dataset-audit code, None when unknown."""
-    rule = rule_for(code)
-    if rule is not None:
-        return rule.family
-    return "data" if _audit_code(code) is not None else None
+    entry = lookup(code)
+    return None if entry is None else getattr(entry, "family", "data")
 
 
 def explain_text(code: str) -> str | None:
     """What ``xtts-harness explain CODE`` says (Markdown), for a rule or an audit code."""
-    rule = rule_for(code)
-    if rule is not None:
-        return rule.doc
-    entry = _audit_code(code)
-    return f"{entry.summary}.\n\n{entry.doc}" if entry is not None else None
-
-
-def rule_for(code: str) -> Any | None:
-    """The registered config rule with this code, or None (audit codes are not rules)."""
-    from harness.rules import get_rule
-
-    try:
-        return get_rule(code)
-    except HarnessError:
+    entry = lookup(code)
+    if entry is None:
         return None
-
-
-def _audit_code(code: str) -> Any | None:
-    from harness.audit.codes import CODES
-
-    return CODES.get(code)
+    return entry.doc if hasattr(entry, "family") else f"{entry.summary}.\n\n{entry.doc}"
 
 
 def _plural(count: int, word: str) -> str:

@@ -575,7 +575,7 @@ def resume_restarts_schedule(ctx: RuleContext) -> Iterator[Problem]:
     ## Example
     ```toml
     [meta]
-    library = "coqui-tts 0.22.0"
+    library = "TTS 0.22.0"
     [trainer]
     continue_path = "runs/xtts-am-May-01"
     ```

@@ -88,7 +88,7 @@ def parse_override(text: str) -> list[Setting]:
     if convert is not None:
         value = convert(value, written)
     source = Source(file=OVERRIDE_FILE, key=written)
-    if isinstance(value, dict) and value or _is_list_of_dicts(value):
+    if (isinstance(value, dict) and value) or _is_list_of_dicts(value):
         return [Setting(k, v, source) for k, v in flatten(value, key).items()]
     return [Setting(key, value, source)]
 
@@ -136,4 +136,7 @@ def _overlaps(existing: str, key: str) -> bool:
     """The override replaces the same key, its sub-keys, and a leaf above it."""
     if existing == key:
         return True
-    return any(a.startswith(b + ".") or a.startswith(b + "[") for a, b in ((existing, key), (key, existing)))
+    return any(
+        a.startswith(b + ".") or a.startswith(b + "[")
+        for a, b in ((existing, key), (key, existing))
+    )

@@ -23,13 +23,17 @@ _block_ids = itertools.count(1)
 class Binding:
     """One statement that binds a name."""
 
-    line: int
+    at: tuple[int, int]  # (line, column) of the statement: `a = 1; b = a` is in order
     kind: str  # value | augassign | param | import | from | opaque
     node: ast.expr | None = None  # the value (or the parameter default)
     block: tuple[int, ...] = ()
     module: str | None = None  # import / from: the module named
     name: str | None = None  # from: the imported name; augassign: the operator node's class
     op: ast.operator | None = None
+
+    @property
+    def line(self) -> int:
+        return self.at[0]
 
 
 @dataclass
@@ -38,9 +42,13 @@ class Site:
 
     node: ast.AST
     scope: Scope
-    line: int  # line of the statement holding it (bindings before it are visible)
+    at: tuple[int, int]  # the statement holding it: bindings before it are visible
     block: tuple[int, ...]
     value: ast.expr | None = None  # for attribute assignments: the assigned value
+
+    @property
+    def line(self) -> int:
+        return self.at[0]
 
 
 @dataclass(eq=False)
@@ -49,7 +57,7 @@ class Scope:
     kind: str  # module | function | class
     parent: Scope | None
     name: str = "<module>"
-    line: int = 0
+    at: tuple[int, int] = (0, 0)  # where a function is defined (its defaults run there)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     stars: list[tuple[str, int]] = field(default_factory=list)  # from X import *: (X, level)
@@ -105,37 +113,37 @@ class _Collector:
 
     def statement(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
         self._calls(node, scope, block)
-        line = node.lineno
+        at = _at(node)
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                self._target(target, node.value, line, scope, block)
+                self._target(target, node.value, at, scope, block)
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            self._target(node.target, node.value, line, scope, block)
+            self._target(node.target, node.value, at, scope, block)
         elif isinstance(node, ast.AugAssign):
             if isinstance(node.target, ast.Name):
-                binding = Binding(line, "augassign", node.value, block, op=node.op)
+                binding = Binding(at, "augassign", node.value, block, op=node.op)
                 scope.bind(node.target.id, binding)
             else:
-                self._attribute(node.target, None, line, scope, block)
+                self._attribute(node.target, None, at, scope, block)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
                 module = alias.name if alias.asname else alias.name.split(".")[0]
-                scope.bind(bound, Binding(line, "import", block=block, module=module))
+                scope.bind(bound, Binding(at, "import", block=block, module=module))
         elif isinstance(node, ast.ImportFrom):
             source = "." * node.level + (node.module or "")
             for alias in node.names:
                 if alias.name == "*":
                     scope.stars.append((node.module or "", node.level))
                 else:
-                    binding = Binding(line, "from", block=block, module=source, name=alias.name)
+                    binding = Binding(at, "from", block=block, module=source, name=alias.name)
                     scope.bind(alias.asname or alias.name, binding)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scope.bind(node.name, Binding(line, "opaque", block=block))
+            scope.bind(node.name, Binding(at, "opaque", block=block))
             self._function(node, scope)
         elif isinstance(node, ast.ClassDef):
-            scope.bind(node.name, Binding(line, "opaque", block=block))
-            inner = Scope(self.module, "class", scope, node.name, line)
+            scope.bind(node.name, Binding(at, "opaque", block=block))
+            inner = Scope(self.module, "class", scope, node.name, at)
             self.body(node.body, inner, ())
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             scope.globals.update(node.names)
@@ -146,36 +154,36 @@ class _Collector:
         if isinstance(node, ast.If):
             if _is_main_guard(node.test):  # runs whenever the file is run as a script
                 self.body(node.body, scope, block)
-                self.body(node.orelse, scope, block + (next(_block_ids),))
+                self.body(node.orelse, scope, _inner(block))
             else:
-                self.body(node.body, scope, block + (next(_block_ids),))
-                self.body(node.orelse, scope, block + (next(_block_ids),))
+                self.body(node.body, scope, _inner(block))
+                self.body(node.orelse, scope, _inner(block))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            inner = block + (next(_block_ids),)
+            inner = _inner(block)
             if not isinstance(node, ast.While):
-                self._opaque_targets(node.target, node.lineno, scope, inner)
+                self._opaque_targets(node.target, _at(node), scope, inner)
             self.body(node.body, scope, inner)
-            self.body(node.orelse, scope, block + (next(_block_ids),))
+            self.body(node.orelse, scope, _inner(block))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if item.optional_vars is not None:
-                    self._opaque_targets(item.optional_vars, node.lineno, scope, block)
+                    self._opaque_targets(item.optional_vars, _at(node), scope, block)
             self.body(node.body, scope, block)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.body(node.body, scope, block)
             for handler in node.handlers:
-                inner = block + (next(_block_ids),)
+                inner = _inner(block)
                 if handler.name:
-                    scope.bind(handler.name, Binding(handler.lineno, "opaque", block=inner))
+                    scope.bind(handler.name, Binding(_at(handler), "opaque", block=inner))
                 self.body(handler.body, scope, inner)
             self.body(node.orelse, scope, block)
             self.body(node.finalbody, scope, block)
         elif isinstance(node, ast.Match):
             for case in node.cases:
-                self.body(case.body, scope, block + (next(_block_ids),))
+                self.body(case.body, scope, _inner(block))
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> None:
-        scope = Scope(self.module, "function", parent, node.name, node.lineno)
+        scope = Scope(self.module, "function", parent, node.name, _at(node))
         arguments = node.args
         positional = arguments.posonlyargs + arguments.args
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
@@ -183,39 +191,39 @@ class _Collector:
         pairs = list(zip(positional, defaults, strict=True))
         pairs += list(zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True))
         for arg, default in pairs:
-            scope.bind(arg.arg, Binding(arg.lineno, "param", default))
+            scope.bind(arg.arg, Binding(_at(arg), "param", default))
         for arg in (arguments.vararg, arguments.kwarg):
             if arg is not None:
-                scope.bind(arg.arg, Binding(arg.lineno, "opaque"))
+                scope.bind(arg.arg, Binding(_at(arg), "opaque"))
         self.body(node.body, scope, ())
 
-    def _target(self, target, value, line, scope, block) -> None:
+    def _target(self, target, value, at, scope, block) -> None:
         if isinstance(target, ast.Name):
-            scope.bind(target.id, Binding(line, "value", value, block))
+            scope.bind(target.id, Binding(at, "value", value, block))
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
-            if values is not None and len(values) == len(target.elts):
-                if not any(isinstance(v, ast.Starred) for v in values + target.elts):
-                    for sub_target, sub_value in zip(target.elts, values, strict=True):
-                        self._target(sub_target, sub_value, line, scope, block)
-                    return
-            self._opaque_targets(target, line, scope, block)
+            pairs_up = values is not None and len(values) == len(target.elts)
+            if pairs_up and not any(isinstance(v, ast.Starred) for v in values + target.elts):
+                for sub_target, sub_value in zip(target.elts, values, strict=True):
+                    self._target(sub_target, sub_value, at, scope, block)
+                return
+            self._opaque_targets(target, at, scope, block)
         elif isinstance(target, (ast.Attribute, ast.Subscript)):
-            self._attribute(target, value, line, scope, block)
+            self._attribute(target, value, at, scope, block)
 
-    def _attribute(self, target, value, line, scope, block) -> None:
-        self.module.assignments.append(Site(target, scope, line, block, value))
+    def _attribute(self, target, value, at, scope, block) -> None:
+        self.module.assignments.append(Site(target, scope, at, block, value))
 
-    def _opaque_targets(self, target, line, scope, block) -> None:
+    def _opaque_targets(self, target, at, scope, block) -> None:
         for node in ast.walk(target):
             if isinstance(node, ast.Name):
-                scope.bind(node.id, Binding(line, "opaque", block=block))
+                scope.bind(node.id, Binding(at, "opaque", block=block))
 
     def _calls(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
         for child in _expressions(node):
             for sub in _walk_expression(child):
                 if isinstance(sub, ast.Call):
-                    self.module.calls.append(Site(sub, scope, node.lineno, block))
+                    self.module.calls.append(Site(sub, scope, _at(node), block))
 
 
 def _expressions(node: ast.stmt):
@@ -242,6 +250,15 @@ def _walk_expression(node: ast.expr):
         if isinstance(current, ast.Lambda):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(current))))
+
+
+def _at(node: ast.AST) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _inner(block: tuple[int, ...]) -> tuple[int, ...]:
+    """A new conditional block inside ``block``."""
+    return (*block, next(_block_ids))
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -113,7 +113,9 @@ class _ScriptReader:
         chosen = ([s for s in sites if not s.block] or sites)[-1]
         if len(sites) > 1:
             lines = ", ".join(str(s.node.lineno) for s in sites)
-            self.notes.append(f"{name}(...) is called at lines {lines}; read line {chosen.node.lineno}")
+            self.notes.append(
+                f"{name}(...) is called at lines {lines}; read line {chosen.node.lineno}"
+            )
         return chosen
 
     def _loader_call(self, root: ConfigObj) -> None:
@@ -121,7 +123,7 @@ class _ScriptReader:
         site = self._pick("load_tts_samples")
         if site is None:
             return
-        ctx = Context(site.scope, site.line, site.block)
+        ctx = Context(site.scope, site.at, site.block)
         node = site.node
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         target = node.args[0] if node.args else keywords.get("datasets")
@@ -168,11 +170,17 @@ class _ScriptReader:
             for index, item in enumerate(value):
                 self._object(item, f"{key}[{index}]")
             return
-        if isinstance(value, dict) and value and all(isinstance(v, Resolved) for v in value.values()):
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(v, Resolved) for v in value.values())
+        ):
             for name, item in value.items():
                 self._emit(f"{key}.{name}", item, f"{written}.{name}")
             return
-        source = Source(file=found.origin.file, key=found.origin.key or written, line=found.origin.line)
+        source = Source(
+            file=found.origin.file, key=found.origin.key or written, line=found.origin.line
+        )
         data = value if isinstance(value, Unknown) else to_data(value)
         if data is UNRESOLVED:  # an Unknown inside a list or dict: the whole value is unknown
             data = Unknown(found.origin.text())
@@ -198,7 +206,7 @@ class _ScriptReader:
             chain = _target_chain(site.node)
             if chain is None:
                 continue
-            ctx = Context(site.scope, site.line, site.block)
+            ctx = Context(site.scope, site.at, site.block)
             base = self.evaluator.name(chain[0], ctx)
             if base is UNRESOLVED or not isinstance(base.value, ConfigObj):
                 continue
@@ -209,7 +217,9 @@ class _ScriptReader:
             for part in chain[1:]:
                 key = f"{key}[{part}]" if isinstance(part, int) else _join(key, part)
             written = self.module.segment(site.node)
-            certain = site.scope is root_site.scope and root_site.block[: len(site.block)] == site.block
+            certain = (
+                site.scope is root_site.scope and root_site.block[: len(site.block)] == site.block
+            )
             if site.value is not None and certain:
                 found = self.evaluator.setting(site.value, ctx)
             else:  # runs only on some paths (or is `+=`): the value is not known
@@ -242,7 +252,7 @@ class _ScriptReader:
             if isinstance(inner, ast.Call) and call_name(inner) == "get_ema_multi_avg_fn":
                 decay = inner.args[0] if inner.args else None
                 if decay is not None:
-                    ctx = Context(site.scope, site.line, site.block)
+                    ctx = Context(site.scope, site.at, site.block)
                     self._emit("extras.ema.decay", self.evaluator.setting(decay, ctx), "decay")
 
 

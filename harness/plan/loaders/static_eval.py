@@ -72,7 +72,7 @@ class Origin:
     """Where a value was written: the file, the line, and the name it was bound to."""
 
     module: ModuleInfo
-    node: ast.AST
+    node: ast.AST | None  # None for a module bound by an import
     line: int
     key: str | None = None
 
@@ -81,7 +81,7 @@ class Origin:
         return self.module.display
 
     def text(self) -> str:
-        return self.module.segment(self.node)
+        return self.module.segment(self.node) if self.node is not None else str(self.key)
 
 
 @dataclass
@@ -118,7 +118,7 @@ class _Builtin:
 @dataclass(frozen=True)
 class Context:
     scope: Scope
-    line: int  # bindings on earlier lines of this scope are visible
+    at: tuple[int, int]  # bindings of this scope before this (line, column) are visible
     block: tuple[int, ...]
 
 
@@ -140,12 +140,12 @@ class Evaluator:
         """A value to report: resolved, or Unknown carrying the expression's source text."""
         module = ctx.scope.module
         found = self.value(node, ctx)
-        if found is UNRESOLVED:
+        if found is UNRESOLVED or isinstance(found.value, (_ModuleRef, _Builtin)):
             return Resolved(Unknown(module.segment(node)), Origin(module, node, node.lineno, key))
         return found
 
     def call_site(self, site: Site) -> ConfigObj | Any:
-        return self.value(site.node, Context(site.scope, site.line, site.block))
+        return self.value(site.node, Context(site.scope, site.at, site.block))
 
     def value(self, node: ast.expr, ctx: Context) -> Resolved | Any:
         if self._depth > MAX_DEPTH:
@@ -225,10 +225,7 @@ class Evaluator:
             return UNRESOLVED
         result = values[0]
         for value in values[1:]:
-            if isinstance(node.op, ast.And):
-                result = result and value
-            else:
-                result = result or value
+            result = (result and value) if isinstance(node.op, ast.And) else (result or value)
         return result
 
     def _Compare(self, node: ast.Compare, ctx: Context) -> Any:
@@ -310,7 +307,7 @@ class Evaluator:
     def _config(self, node: ast.Call, name: str, ctx: Context) -> ConfigObj:
         if id(node) in self._objects:
             return self._objects[id(node)]
-        site = Site(node, ctx.scope, ctx.line, ctx.block)
+        site = Site(node, ctx.scope, ctx.at, ctx.block)
         obj = ConfigObj(name, site, {}, complete=not node.args)
         for keyword in node.keywords:
             if keyword.arg is not None:
@@ -349,7 +346,7 @@ class Evaluator:
         return found
 
     def _binding(self, name: str, binding: Binding, scope: Scope) -> Any:
-        ctx = Context(scope, binding.line, binding.block)
+        ctx = Context(scope, binding.at, binding.block)
         if binding.kind == "value":
             return self.value(binding.node, ctx)
         if binding.kind == "augassign":
@@ -362,7 +359,7 @@ class Evaluator:
         if binding.kind == "param":
             if binding.node is None or scope.parent is None:
                 return UNRESOLVED  # a parameter without a default: the caller decides
-            outer = Context(scope.parent, scope.line, ())
+            outer = Context(scope.parent, scope.at, ())
             found = self.value(binding.node, outer)
             if found is UNRESOLVED:
                 return UNRESOLVED
@@ -430,7 +427,7 @@ class Evaluator:
             return UNRESOLVED
         if attr in module.info.scope.bindings:
             scope = module.info.scope
-            return self.name(attr, Context(scope, 10**9, ()))
+            return self.name(attr, Context(scope, (10**9, 0), ()))
         return self._import(f"{module.name}.{attr}", 0)  # a submodule of a local package
 
 
@@ -453,7 +450,7 @@ def lookup(name: str, ctx: Context) -> tuple[Binding | None, Scope | None]:
         bindings = scope.bindings.get(name)
         if bindings:
             if same_scope:
-                visible = [b for b in bindings if b.line < ctx.line]
+                visible = [b for b in bindings if b.at < ctx.at]
                 use_block = ctx.block
             else:  # a function body runs after the enclosing code has bound its names
                 visible, use_block = bindings, ()
@@ -532,9 +529,9 @@ def binary(op: ast.operator, left: Any, right: Any) -> Any:
         return UNRESOLVED  # 10 ** 10 ** 10 would never finish
     if isinstance(op, ast.Mult):
         for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                if len(seq) * count > MAX_SIZE:
-                    return UNRESOLVED
+            is_repeat = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+            if is_repeat and len(seq) * count > MAX_SIZE:
+                return UNRESOLVED
     if isinstance(op, (ast.BitAnd, ast.BitOr)) and not isinstance(left, (int, bool)):
         return UNRESOLVED
     result = _BINARY[type(op)](left, right)

@@ -1,0 +1,157 @@
+"""The harness's overhead per trial against a bare loop of the same trainer steps.
+
+Both sides build the same GPTTrainer (the demo spec's tiny scale, arm ema=off,warmup=off,
+seed 0) through the same trainer.Trainer, run the same N optimizer steps with
+``Trainer.train_step`` and the same evaluations with ``Trainer.eval_epoch``:
+
+- bare: what a user would write: seed, build the model, Trainer(...), loaders, a loop of
+  train_step calls, eval_epoch every K steps. No Optuna, no EMA, no progress bar.
+- harness: one trial of a real study: the study in SQLite, the trial claimed under the
+  lock, its heartbeat thread, the sample check, reports to Optuna, the rich progress bar
+  (drawn into a buffer), user attributes, tell.
+
+Each side runs --rounds times, alternating, after one untimed warm-up trial (imports, the
+tiny-scale assets); the medians are compared. The target (issue 4) is an overhead of at
+most 5%. No GPU is lent to this machine, so only the tiny scale on CPU is measured.
+Usage: python benchmarks/bench_ablate.py [--steps 60] [--eval-every 20] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import math
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "experiments" / "amharic_bpe" / "ablation.toml"
+
+
+def bare_trial(spec, cache: Path, out: Path) -> tuple[float, float, int]:
+    """Wall seconds of the whole trial, seconds inside train_step, optimizer steps."""
+    from trainer import Trainer, TrainerArgs
+
+    from harness.ablate.assets import prepare_tiny_assets
+    from harness.ablate.build import TrialSettings, architecture, build_config, build_model
+    from harness.ablate.runner import load_samples, seed_everything
+
+    started = time.perf_counter()
+    plan = spec.plan
+    train, evals, dataset = load_samples(spec.data)
+    codes = architecture(spec.scale)["gpt_num_audio_tokens"] - 2
+    tiny = prepare_tiny_assets(cache, codes, [s["audio_file"] for s in train], 22050)
+    settings = TrialSettings(0, spec.steps, spec.eval_every, "cpu", "fp32", spec.data.vocab, 1)
+    config = build_config(
+        plan, spec.scale, settings, mel_stats=tiny.mel_stats, dvae=tiny.dvae_stub
+    )
+    config.datasets = [dataset]
+    seed_everything(0)
+    model = build_model(config, spec.data.language, tiny)
+    trainer = Trainer(
+        TrainerArgs(grad_accum_steps=1),
+        config,
+        output_path=str(out),
+        model=model,
+        train_samples=train,
+        eval_samples=evals,
+        parse_command_line_args=False,
+    )
+    trainer.eval_loader = trainer.get_eval_dataloader(evals, verbose=False)
+    loader = trainer.get_train_dataloader(train, verbose=False)
+    steps, in_steps = 0, 0.0
+    while steps < spec.steps:
+        trainer.model.train()
+        trainer.callbacks.on_train_epoch_start(trainer)
+        for index, batch in enumerate(loader):
+            tick = time.perf_counter()
+            trainer.train_step(batch, len(loader), index, time.time())
+            in_steps += time.perf_counter() - tick
+            steps += 1
+            if steps % spec.eval_every == 0:
+                trainer.eval_epoch()
+                trainer.model.train()
+                trainer.callbacks.on_train_epoch_start(trainer)
+            if steps >= spec.steps:
+                break
+    trainer.dashboard_logger.finish()
+    return time.perf_counter() - started, in_steps, steps
+
+
+def harness_trial(spec, storage_dir: Path, round_index: int) -> tuple[float, float, int]:
+    from rich.console import Console
+
+    from harness.ablate.progress import RichProgress
+    from harness.ablate.study import claim_next, execute_trial, prepare_study
+    from harness.ablate.storage import study_lock
+
+    spec = dataclasses.replace(spec, name=f"bench-{round_index}", seeds=(0,))
+    url = f"sqlite:///{storage_dir / 'studies.db'}"
+    started = time.perf_counter()
+    study = prepare_study(spec, url, resume=False)
+    with study_lock(study._storage, spec.name):
+        trial = claim_next(study, spec)
+    progress = RichProgress(spec.name, 1, 0, Console(file=io.StringIO(), stderr=False))
+    execute_trial(study, trial, spec, progress)
+    progress.close()
+    wall = time.perf_counter() - started
+    done = study.trials[trial.number]
+    if done.state.name != "COMPLETE":
+        raise SystemExit(f"harness trial failed: {done.user_attrs.get('failure')}")
+    return wall, done.user_attrs["train_seconds"], done.user_attrs["steps"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--eval-every", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    import torch
+
+    from harness.ablate.runner import import_trainer_modules, quiet_libraries
+    from harness.ablate.spec import load_spec
+
+    quiet_libraries()
+    import_trainer_modules()
+    spec = load_spec(SPEC)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        spec = dataclasses.replace(
+            spec, steps=args.steps, eval_every=args.eval_every, workdir=root / "runs"
+        )
+        cache = root / "runs" / "cache"  # the harness's default cache under its workdir
+        print(f"tiny scale, CPU, {torch.get_num_threads()} threads; no GPU on this machine")
+        print(f"{args.steps} optimizer steps, eval every {args.eval_every}, batch 4")
+        bare_trial(spec, cache, root / "warmup")  # imports, assets: not timed
+        bare, ours = [], []
+        for index in range(args.rounds):
+            bare.append(bare_trial(spec, cache, root / f"bare-{index}"))
+            ours.append(harness_trial(spec, root, index))
+        report("bare loop", bare)
+        report("harness  ", ours)
+        ratio = statistics.median(w for w, _, _ in ours) / statistics.median(w for w, _, _ in bare)
+        print(f"harness / bare, whole trial (median wall): {ratio:.3f} (target <= 1.05)")
+        step_ratio = statistics.median(t for _, t, _ in ours) / statistics.median(
+            t for _, t, _ in bare
+        )
+        print(f"harness / bare, time inside train_step: {step_ratio:.3f}")
+
+
+def report(name: str, runs: list[tuple[float, float, int]]) -> None:
+    walls = [w for w, _, _ in runs]
+    rates = [s / t for _, t, s in runs if t > 0]
+    print(
+        f"{name}: trial {statistics.median(walls):.2f} s median "
+        f"(runs {', '.join(f'{w:.2f}' for w in walls)}); "
+        f"{statistics.median(rates):.2f} optimizer steps/s inside train_step"
+        + ("" if all(math.isfinite(r) for r in rates) else " (invalid)")
+    )
+
+
+if __name__ == "__main__":
+    main()
