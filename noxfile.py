@@ -38,38 +38,71 @@ def demo(session: nox.Session) -> None:
     for candidate in ("before", "after"):
         session.run("xtts-harness", "lint", f"{AMHARIC}/{candidate}.toml", success_codes=findings)
     session.run(
-        "xtts-harness", "diff", "gokhaneraslan-head", f"{AMHARIC}/before.toml",
+        "xtts-harness",
+        "diff",
+        "gokhaneraslan-head",
+        f"{AMHARIC}/before.toml",
         f"{AMHARIC}/after.toml",
     )
     session.run(
-        "xtts-harness", "schedule", f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
+        "xtts-harness",
+        "schedule",
+        f"{AMHARIC}/before.toml",
+        f"{AMHARIC}/after.toml",
     )
     # The stock vocab and tokenizer drop every Amharic sample; the extended vocab with an
     # am-aware tokenizer (as the Amharic fork has) keeps them.
     extended = ["--vocab", f"{AMHARIC}/vocab_am.json", "--tokenizer", "passthrough"]
     for vocab_args in ([], extended):
         session.run(
-            "xtts-harness", "audit", f"{AMHARIC}/after.toml", "--dataset", f"{AMHARIC}/data",
-            *vocab_args, success_codes=findings,
+            "xtts-harness",
+            "audit",
+            f"{AMHARIC}/after.toml",
+            "--dataset",
+            f"{AMHARIC}/data",
+            *vocab_args,
+            success_codes=findings,
         )
     session.run(
-        "xtts-harness", "vocab-check", "--dataset", f"{AMHARIC}/data",
-        "--tokenizer", "passthrough", "--language", "am",
-        "../shared/data/xtts_v2/vocab.json" if os.path.exists("../shared") else
-        f"{AMHARIC}/vocab_am.json", f"{AMHARIC}/vocab_am.json", success_codes=findings,
+        "xtts-harness",
+        "vocab-check",
+        "--dataset",
+        f"{AMHARIC}/data",
+        "--tokenizer",
+        "passthrough",
+        "--language",
+        "am",
+        "../shared/data/xtts_v2/vocab.json"
+        if os.path.exists("../shared")
+        else f"{AMHARIC}/vocab_am.json",
+        f"{AMHARIC}/vocab_am.json",
+        success_codes=findings,
     )
     storage = f"sqlite:///{os.path.abspath(DEMO_REPORT)}/ablation.db"
     os.makedirs(DEMO_REPORT, exist_ok=True)
-    session.run("xtts-harness", "ablate", f"{AMHARIC}/ablation.toml", "--storage", storage,
-                "--resume")
+    session.run(
+        "xtts-harness", "ablate", f"{AMHARIC}/ablation.toml", "--storage", storage, "--resume"
+    )
     session.run("xtts-harness", "results", "--storage", storage)
     session.run(
-        "xtts-harness", "report", "--baseline", "gokhaneraslan-head",
-        f"{AMHARIC}/before.toml", f"{AMHARIC}/after.toml",
-        "--dataset", f"{AMHARIC}/data", "--vocab", f"{AMHARIC}/vocab_am.json",
-        "--tokenizer", "passthrough",
-        "--storage", storage, "-o", f"{DEMO_REPORT}/index.html",
-        "--markdown", f"{DEMO_REPORT}/summary.md",
+        "xtts-harness",
+        "report",
+        "--baseline",
+        "gokhaneraslan-head",
+        f"{AMHARIC}/before.toml",
+        f"{AMHARIC}/after.toml",
+        "--dataset",
+        f"{AMHARIC}/data",
+        "--vocab",
+        f"{AMHARIC}/vocab_am.json",
+        "--tokenizer",
+        "passthrough",
+        "--storage",
+        storage,
+        "-o",
+        f"{DEMO_REPORT}/index.html",
+        "--markdown",
+        f"{DEMO_REPORT}/summary.md",
         success_codes=findings,
     )
     session.log(f"report written to {DEMO_REPORT}/index.html")

@@ -87,6 +87,10 @@ def write_study(url: str) -> None:
         )
     assert len(trials) == 100  # the figure the issue names
     study.add_trials(trials)
+    # As `xtts-harness ablate` does when a study finishes.
+    from harness.ablate.summary import store_importances
+
+    store_importances(study, ["lr", "weight_decay"])
 
 
 def _trial(rng, params, distributions, attrs, shift, number):

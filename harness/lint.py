@@ -43,4 +43,3 @@ def lint_plans(
             findings.extend(rule.check(context))
         schedules.append(context.schedule)
     return sort_findings(findings), schedules
-

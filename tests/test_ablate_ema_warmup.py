@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -10,6 +12,7 @@ from harness.ablate.ema import Ema  # noqa: E402
 from harness.ablate.warmup import Warmup  # noqa: E402
 
 pytestmark = pytest.mark.ablate
+DEMO = Path(__file__).resolve().parents[1] / "experiments" / "amharic_bpe"
 
 
 def model_and_optimizer(lr=0.1):
@@ -60,32 +63,44 @@ def run_trainer_like(optimizer, scheduler, steps_per_epoch, epochs, after_epoch)
     return lrs
 
 
-def test_warmup_chains_onto_a_per_step_multisteplr_like_chainedscheduler():
-    _, opt_a = model_and_optimizer()
-    _, opt_b = model_and_optimizer()
-    base = torch.optim.lr_scheduler.MultiStepLR(opt_a, milestones=[4, 9], gamma=0.5)
-    warmup = Warmup(opt_a, base, steps=6, start_factor=0.1)
-    chained = torch.optim.lr_scheduler.ChainedScheduler(
-        [
-            torch.optim.lr_scheduler.LinearLR(opt_b, start_factor=0.1, total_iters=6),
-            torch.optim.lr_scheduler.MultiStepLR(opt_b, milestones=[4, 9], gamma=0.5),
-        ]
+@pytest.mark.parametrize("after_epoch", [False, True])
+def test_trial_warmup_lr_per_step_is_the_curve_the_schedule_command_shows(after_epoch):
+    """The LR a trial's optimizer really sees, step by step, stepped the way the Coqui
+    Trainer steps it, equals harness.schedule's curve for the same plan: SequentialLR
+    (milestones after the warmup) on a per-step base, a per-step factor on a per-epoch one."""
+    from harness.ablate.spec import apply_overrides, load_spec
+    from harness.ablate.warmup import DEFAULT_START_FACTOR, chain_warmup
+    from harness.schedule import compute_schedule
+
+    plan = load_spec(DEMO / "ablation.toml").plan
+    milestones = [8, 12] if not after_epoch else [1, 2]
+    plan = apply_overrides(
+        plan,
+        {
+            "lr": 0.1,
+            "dataset_size": 20,
+            "batch_size": 4,
+            "epochs": 3,
+            "grad_accum_steps": 1,
+            "scheduler_after_epoch": after_epoch,
+            "lr_scheduler_params.milestones": milestones,
+            "extras.warmup.enabled": True,
+            "extras.warmup.steps": 6,
+        },
+        DEMO / "ablation.toml",
+        "test",
     )
-    ours = run_trainer_like(opt_a, warmup, steps_per_epoch=5, epochs=3, after_epoch=False)
-    reference = run_trainer_like(opt_b, chained, steps_per_epoch=5, epochs=3, after_epoch=False)
-    assert ours == pytest.approx(reference, rel=1e-9)
-    assert ours[0] == pytest.approx(0.01) and ours[-1] == pytest.approx(0.025)
+    expected = compute_schedule(plan).lr_per_step
+    assert expected is not None and len(expected) == 15
 
-
-def test_warmup_per_step_with_a_per_epoch_base_keeps_the_epoch_milestones():
-    _, optimizer = model_and_optimizer()
-    base = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1, 2], gamma=0.5)
-    warmup = Warmup(optimizer, base, steps=4, start_factor=0.2)
-    lrs = run_trainer_like(optimizer, warmup, steps_per_epoch=3, epochs=3, after_epoch=True)
-    factor = [min(1.0, 0.2 + 0.8 * k / 4) for k in range(9)]
-    epoch_lr = [0.1, 0.05, 0.025]
-    expected = [epoch_lr[k // 3] * factor[k] for k in range(9)]
-    assert lrs == pytest.approx(expected, rel=1e-9)
+    _, optimizer = model_and_optimizer(lr=0.1)
+    base = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=milestones, gamma=0.5)
+    scheduler = chain_warmup(optimizer, base, 6, DEFAULT_START_FACTOR, base_per_epoch=after_epoch)
+    lrs = run_trainer_like(
+        optimizer, scheduler, steps_per_epoch=5, epochs=3, after_epoch=after_epoch
+    )
+    assert lrs == pytest.approx(list(expected), rel=1e-9)
+    assert lrs[0] == pytest.approx(0.1 * DEFAULT_START_FACTOR)
 
 
 def test_warmup_without_a_base_scheduler_warms_up_a_constant_lr():

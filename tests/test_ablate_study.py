@@ -119,8 +119,7 @@ def test_search_trials_are_pruned_on_intermediate_evals_and_factorial_trials_nev
     with pytest.raises(optuna.TrialPruned):
         _OptunaHooks(search, True, Progress(), 0).on_eval(4, 3.0)
     factorial = study.ask()
-    _OptunaHooks(factorial, False, Progress(), 0).on_eval(4, 3.0)  # paired arms run to the end
-    assert factorial.number not in {t.number for t in study.get_trials() if t.state.name == "PRUNED"}
+    _OptunaHooks(factorial, False, Progress(), 0).on_eval(4, 3.0)  # no raise: paired arms run on
 
 
 @pytest.mark.ablate
@@ -224,13 +223,15 @@ def _wait_for_complete_and_running(url: str, worker: subprocess.Popen):
     import optuna
     from optuna.trial import TrialState
 
+    from harness.ablate.storage import open_storage
+
     deadline = time.time() + 180
     while time.time() < deadline:
         assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
         time.sleep(0.5)
         try:
-            study = optuna.load_study(study_name="t", storage=url)
-        except KeyError:
+            study = optuna.load_study(study_name="t", storage=open_storage(url))
+        except KeyError:  # the worker has not created the study yet
             continue
         states = [t.state for t in study.get_trials(deepcopy=False)]
         if TrialState.COMPLETE in states and TrialState.RUNNING in states:

@@ -14,8 +14,8 @@ pytest.importorskip("torch")
 pytest.importorskip("TTS")
 pytest.importorskip("trainer")
 
-from harness.ablate.runner import TrialFailed, TrialRequest, run_trial  # noqa: E402
-from harness.ablate.spec import apply_overrides, load_spec  # noqa: E402
+from harness.ablate.runner import TrialFailed, TrialRequest, run_trial
+from harness.ablate.spec import apply_overrides, load_spec
 
 pytestmark = pytest.mark.ablate
 DEMO = Path(__file__).resolve().parents[1] / "experiments" / "amharic_bpe"
@@ -76,7 +76,9 @@ def test_a_trial_reports_evals_keeps_tensorboard_and_writes_no_checkpoint(first_
     assert leftover == [], "the Trainer's FileHandler is removed after the trial"
 
 
-def test_same_seed_gives_the_same_losses_and_another_seed_does_not(demo, cache, tmp_path, first_trial):
+def test_same_seed_gives_the_same_losses_and_another_seed_does_not(
+    demo, cache, tmp_path, first_trial
+):
     _, first = first_trial
     again = run_trial(request(demo, cache, tmp_path / "again"))
     other = run_trial(request(demo, cache, tmp_path / "other", seed=1))

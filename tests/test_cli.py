@@ -60,8 +60,14 @@ def test_fail_on_threshold_decides_the_exit_code():
 
 def test_set_overrides_a_value_from_the_command_line():
     fixed = cli(
-        "lint", AFTER, "--format", "json", "--select", "S101",
-        "--set", "lr_scheduler_params.milestones=[50, 75, 90]",
+        "lint",
+        AFTER,
+        "--format",
+        "json",
+        "--select",
+        "S101",
+        "--set",
+        "lr_scheduler_params.milestones=[50, 75, 90]",
     )
     assert fixed.returncode == 0, fixed.stdout
     assert json.loads(fixed.stdout)["findings"] == []
@@ -135,12 +141,10 @@ def test_explain_rules_and_baselines_document_themselves():
 
 
 def test_lint_cli_does_not_import_torch_tts_or_trainer():
+    heavy = ("torch", "TTS", "trainer", "deepdiff", "plotly")
     probe = (
-        "import sys, harness.cli as c; c.main(['lint', %r, '--format', 'json']);"
-        "heavy = [m for m in ('torch', 'TTS', 'trainer', 'deepdiff', 'plotly') if m in sys.modules];"
-        "print('HEAVY', heavy)"
-    ) % AFTER
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True
+        f"import sys, harness.cli as c; c.main(['lint', {AFTER!r}, '--format', 'json']);"
+        f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules])"
     )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr

@@ -110,7 +110,9 @@ def test_trainer_0_4_never_steps_a_per_epoch_scheduler():
     assert [e.fires for e in schedule.events] == [False, False, False]
     assert "never steps a per-epoch scheduler" in schedule.events[0].describe(100)
     assert any("scheduler_after_epoch False" in note for note in schedule.notes)
-    constant = make_plan(scheduler="ConstantLR", params={"factor": 0.5, "total_iters": 2}, library=LATEST)
+    constant = make_plan(
+        scheduler="ConstantLR", params={"factor": 0.5, "total_iters": 2}, library=LATEST
+    )
     assert np.all(compute_schedule(constant).lr_per_epoch == BASE_LR * 0.5)
 
 

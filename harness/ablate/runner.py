@@ -216,6 +216,7 @@ class _Session:
         train_samples, eval_samples, dataset = load_samples(req.data)
         config, tiny, checkpoint_copy = self._config(settings, train_samples)
         config.datasets = [dataset]
+        _reset_peak_memory()
         seed_everything(req.seed)
         model = build_model(config, req.data.language, tiny)
         if checkpoint_copy is not None:
@@ -231,6 +232,7 @@ class _Session:
             eval_samples=eval_samples,
             parse_command_line_args=False,
         )
+        self.extras["device"] = str(next(model.parameters()).device)
         self._add_ema_and_warmup(plan)
         self.counter = _StepCounter(self.trainer.optimizer[0])
         self.removers.append(self.counter.remove)
@@ -265,7 +267,7 @@ class _Session:
 
     def _add_ema_and_warmup(self, plan: Plan) -> None:
         from harness.ablate.ema import Ema
-        from harness.ablate.warmup import DEFAULT_START_FACTOR, Warmup
+        from harness.ablate.warmup import DEFAULT_START_FACTOR, chain_warmup
 
         trainer = self.trainer
         optimizer = trainer.optimizer[0]
@@ -277,9 +279,13 @@ class _Session:
             steps = self._warmup_steps(plan)
             if steps > 0:
                 start = float(plan.known("extras.warmup.start_factor", DEFAULT_START_FACTOR))
-                warmup = Warmup(optimizer, trainer.scheduler[0], steps, start)
+                per_epoch = bool(trainer.config.scheduler_after_epoch)
+                warmup = chain_warmup(
+                    optimizer, trainer.scheduler[0], steps, start, base_per_epoch=per_epoch
+                )
                 trainer.scheduler[0] = warmup
-                self.removers.append(warmup.remove)
+                if hasattr(warmup, "remove"):
+                    self.removers.append(warmup.remove)
                 self.extras["warmup_steps"] = steps
 
     def _warmup_steps(self, plan: Plan) -> int:
@@ -428,7 +434,6 @@ class _Session:
         import torch
 
         extras = dict(self.extras)
-        extras["device"] = str(next(self.trainer.model.parameters()).device)
         if torch.cuda.is_available() and extras["device"].startswith("cuda"):
             extras["peak_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
         if self.ema is not None:
@@ -440,17 +445,19 @@ class _Session:
             remove()
         if self.trainer is not None:
             self.trainer.dashboard_logger.finish()
+        uses_cuda = self.extras.get("device", "").startswith("cuda")
         self.trainer = None
-        import gc
+        self.ema = None
+        if uses_cuda:  # give the GPU memory back before the next trial builds its model
+            import gc
 
-        gc.collect()
-        try:
             import torch
 
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-        except ImportError:
-            pass
+            gc.collect()
+            torch.cuda.empty_cache()
+
+
+_checked_samples: dict[tuple[Any, ...], tuple[int, int, str]] = {}
 
 
 def _check_train_samples(dataset: Any) -> tuple[int, int, str]:
@@ -458,9 +465,23 @@ def _check_train_samples(dataset: Any) -> tuple[int, int, str]:
 
     The XTTS train dataset drops a failing sample silently and draws another, which ends
     in RecursionError when all fail. The Python RNG state is restored afterwards, so the
-    check does not change the order in which training samples are drawn.
+    check does not change the order in which training samples are drawn. Loading the clips
+    costs about a second, so a worker checks the same samples under the same limits once.
     """
     samples = [s for group in dataset.samples.values() for s in group][:SAMPLE_CHECK_LIMIT]
+    key = (
+        tuple(sorted((s["audio_file"], s["text"], s["language"]) for s in samples)),
+        dataset.tokenizer.tokenizer.to_str(),
+        dataset.max_wav_len,
+        dataset.max_text_len,
+        dataset.sample_rate,
+    )
+    if key not in _checked_samples:
+        _checked_samples[key] = _load_each(dataset, samples)
+    return _checked_samples[key]
+
+
+def _load_each(dataset: Any, samples: list[dict[str, Any]]) -> tuple[int, int, str]:
     state = random.getstate()
     kept, first_error = 0, ""
     try:
@@ -518,6 +539,13 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message="In 2.9, this function's implementation")
     logging.getLogger("transformers").setLevel(logging.ERROR)
     logging.getLogger("optuna").setLevel(logging.WARNING)
+
+
+def _reset_peak_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
 
 
 def _write_traceback(folder: Path, error: BaseException) -> None:

@@ -211,6 +211,14 @@ def load_spec(
         max_retry=_optional_int(study, "max_retry", where) or 2,
         overrides=overrides,
     )
+    reserved = {"seed"} | {p.key for p in (spec.search.params if spec.search else ())}
+    clash = [f.name for f in spec.factors if f.name in reserved]
+    if clash:
+        raise HarnessError(
+            f"factor name {clash[0]!r} is also a trial parameter (seed or a search key)",
+            where=f"{where}: factors.{clash[0]}",
+            fix="rename the factor",
+        )
     if not spec.factors and spec.search is None:
         raise HarnessError(
             "the spec has neither [factors] nor [search]: nothing to compare",

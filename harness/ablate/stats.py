@@ -43,7 +43,7 @@ class Observation:
 def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Mean, sample sd and the t-based interval of the mean (None where n is too small)."""
     import numpy as np
-    from scipy import stats
+    from scipy import special
 
     data = np.asarray(values, dtype=float)
     n = int(data.size)
@@ -53,14 +53,14 @@ def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> dict[str
     if n < 2:
         return {"n": 1, "mean": mean, "sd": None, "ci_low": None, "ci_high": None}
     sd = float(data.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * sd / math.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
 def paired_test(differences: Sequence[float]) -> dict[str, Any]:
     """Paired t-test (and Wilcoxon from 6 pairs) on per-seed differences, with power."""
     import numpy as np
-    from scipy import stats
+    from scipy import special
 
     data = np.asarray(differences, dtype=float)
     out = mean_ci(data)
@@ -76,8 +76,10 @@ def paired_test(differences: Sequence[float]) -> dict[str, Any]:
         return out
     out["d_z"] = mean / sd
     out["t"] = mean / (sd / math.sqrt(n))
-    out["p"] = float(2 * stats.t.sf(abs(out["t"]), n - 1))
+    out["p"] = float(2 * special.stdtr(n - 1, -abs(out["t"])))
     if n >= MIN_WILCOXON and np.any(data != 0):
+        from scipy import stats  # slow to import (about 0.5 s): only where it is used
+
         out["p_wilcoxon"] = float(stats.wilcoxon(data).pvalue)
     out["seeds_needed"] = seeds_needed(abs(out["d_z"]))
     return out
@@ -86,15 +88,16 @@ def paired_test(differences: Sequence[float]) -> dict[str, Any]:
 def seeds_needed(d_z: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
     """Smallest n at which a two-sided paired t-test has ``power`` to detect effect ``d_z``."""
     import numpy as np
-    from scipy import stats
+    from scipy import special
 
     if not d_z or not math.isfinite(d_z):
         return None
     n = np.arange(2, MAX_SEEDS_SEARCHED + 1)
     df = n - 1
-    crit = stats.t.ppf(1 - alpha / 2, df)
+    crit = special.stdtrit(df, 1 - alpha / 2)
     shift = d_z * np.sqrt(n)
-    achieved = stats.nct.sf(crit, df, shift) + stats.nct.cdf(-crit, df, shift)
+    # Power of the two-sided test under the noncentral t (scipy.stats.nct without its import).
+    achieved = 1 - special.nctdtr(df, shift, crit) + special.nctdtr(df, shift, -crit)
     reached = np.nonzero(achieved >= power)[0]
     return int(n[reached[0]]) if reached.size else None
 

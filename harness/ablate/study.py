@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import multiprocessing
 import os
 import socket
@@ -48,8 +48,9 @@ def make_pruner(spec: AblationSpec) -> Any:
 
     if spec.pruner == "none":
         return optuna.pruners.NopPruner()
-    # Never before the second evaluation: the first one says little about the end.
-    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=spec.eval_every)
+    # Never before the second evaluation (MedianPruner skips steps < n_warmup_steps): the
+    # first one says little about the end.
+    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=spec.eval_every + 1)
 
 
 def prepare_study(spec: AblationSpec, storage_url: str, *, resume: bool) -> Any:
@@ -57,7 +58,7 @@ def prepare_study(spec: AblationSpec, storage_url: str, *, resume: bool) -> Any:
     import optuna
 
     storage = _storage(spec, storage_url)
-    names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
+    names = set(optuna.get_all_study_names(storage))
     if spec.name in names:
         study = optuna.load_study(study_name=spec.name, storage=storage)
         _check_existing(study, spec, storage_url, resume=resume)
@@ -134,27 +135,37 @@ def enqueue_factorial(study: Any, spec: AblationSpec) -> int:
 
 
 def claim_next(study: Any, spec: AblationSpec) -> Any:
-    """The next trial to run (RUNNING, heartbeat recorded), WAIT, or DONE. Under the lock."""
+    """The next trial to run (RUNNING, heartbeat recorded), WAIT, or DONE. Under the lock.
+
+    The heartbeat is recorded *before* ``ask()`` makes the trial RUNNING: Optuna never
+    calls a RUNNING trial without any heartbeat stale, so a worker killed between the two
+    would otherwise leave a trial that nobody ever retries.
+    """
     import optuna
     from optuna.trial import TrialState
 
     optuna.storages.fail_stale_trials(study)
     trials = study.get_trials(deepcopy=False)
-    if any(t.state == TrialState.WAITING for t in trials):
-        trial = study.ask()
-    elif spec.search and sum(_kind(t) == "search" for t in trials) < spec.search.trials:
-        trial = study.ask()
-        trial.set_user_attr("kind", "search")
-    elif any(t.state == TrialState.RUNNING for t in trials):
-        return WAIT
-    else:
-        return DONE
-    study._storage.record_heartbeat(trial._trial_id)  # stale-able from the first moment
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    if not waiting and spec.search and _search_trials(trials) < spec.search.trials:
+        study.enqueue_trial({}, user_attrs={"kind": "search"})  # TPE samples it on suggest
+        waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    if not waiting:
+        return WAIT if any(t.state == TrialState.RUNNING for t in trials) else DONE
+    storage = study._storage
+    storage.record_heartbeat(min(waiting, key=lambda t: t.number)._trial_id)
+    trial = study.ask()  # pops the oldest WAITING trial (we hold the lock)
+    storage.record_heartbeat(trial._trial_id)
     return trial
 
 
 def _kind(trial: Any) -> str:
     return str(trial.user_attrs.get("kind", "search"))
+
+
+def _search_trials(trials: list[Any]) -> int:
+    """Search trials started so far (a retry of a dead worker's trial is not a new one)."""
+    return sum(_kind(t) == "search" and "failed_trial" not in t.system_attrs for t in trials)
 
 
 # --------------------------------------------------------------------------- one trial
@@ -313,18 +324,26 @@ def _fail(
 
 
 def _interrupted(study: Any, trial: Any, spec: AblationSpec) -> None:
-    """Ctrl-C: record the trial as failed and put it back in the queue for --resume."""
+    """Ctrl-C: record the trial as failed and queue it again (as Optuna's retry callback
+    does for a dead worker), so --resume runs it first."""
+    import optuna
     from optuna.trial import TrialState
 
-    trial.set_user_attr("failure", "interrupted (Ctrl-C); enqueued again")
+    trial.set_user_attr("failure", "interrupted (Ctrl-C); queued again")
     study.tell(trial, state=TrialState.FAIL)
+    frozen = study.trials[trial.number]
+    origin = frozen.system_attrs.get("failed_trial", frozen.number)
+    history = [*frozen.system_attrs.get("retry_history", []), frozen.number]
     with study_lock(study._storage, spec.name):
-        study.enqueue_trial(trial.params, user_attrs=_claim_attrs(trial))
-
-
-def _claim_attrs(trial: Any) -> dict[str, Any]:
-    keys = ("kind", "arm", "seed")
-    return {k: trial.user_attrs[k] for k in keys if k in trial.user_attrs}
+        study.add_trial(
+            optuna.trial.create_trial(
+                state=TrialState.WAITING,
+                params=frozen.params,
+                distributions=frozen.distributions,
+                user_attrs={k: v for k, v in frozen.user_attrs.items() if k != "failure"},
+                system_attrs={"failed_trial": origin, "retry_history": history},
+            )
+        )
 
 
 def _line(number: int, label: str, outcome: str, started: float) -> str:
@@ -354,6 +373,8 @@ def run_worker(spec: AblationSpec, storage_url: str, progress: Progress, worker:
     """Claim and run trials until the study has none left; return how many this ran."""
     import optuna
 
+    device, precision = resolve_device(spec)  # once, before taking a trial
+    spec = dataclasses.replace(spec, device=device, precision=precision)
     storage = _storage(spec, storage_url)
     study = optuna.load_study(
         study_name=spec.name,
@@ -420,6 +441,9 @@ def run_study(
     finally:
         if own_progress:
             progress.close()
+    from harness.ablate.summary import store_importances
+
+    store_importances(study, study.user_attrs.get("search_params", []))
     return study
 
 
@@ -487,21 +511,3 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-
-
-def arms_seeds_complete(study: Any) -> bool:
-    """True when every enqueued (arm, seed) has a finished trial (for tests and reports)."""
-    from optuna.trial import TrialState
-
-    keys: dict[tuple[Any, Any], bool] = {}
-    for trial in study.get_trials(deepcopy=False):
-        if trial.user_attrs.get("kind") != "factorial":
-            continue
-        key = (trial.user_attrs.get("arm"), trial.user_attrs.get("seed"))
-        done = trial.state in (TrialState.COMPLETE, TrialState.PRUNED)
-        keys[key] = keys.get(key, False) or done
-    return bool(keys) and all(keys.values())
-
-
-def nan_to_none(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value

@@ -15,7 +15,7 @@ from harness.errors import HarnessError
 
 def study_summary(study: Any) -> dict[str, Any]:
     """Everything the report shows about one ablation study (JSON-safe: no NaN, no inf)."""
-    trials = [trial_record(t) for t in study.get_trials(deepcopy=False)]
+    trials = _link_retries([trial_record(t) for t in study.get_trials(deepcopy=False)])
     attrs = study.user_attrs
     factors = [(f["name"], list(f["levels"])) for f in attrs.get("factors", [])]
     objective = str(attrs.get("objective", "eval loss"))
@@ -66,7 +66,7 @@ def trial_record(trial: Any) -> dict[str, Any]:
         "curve": sorted([int(s), v] for s, v in trial.intermediate_values.items()),
         "train_curve": attrs.get("train_curve", []),
         "duration_s": duration,
-        "failure": attrs.get("failure"),
+        "failure": attrs.get("failure") or _stale_reason(trial),
         "pruned": attrs.get("pruned"),
         "retry_of": trial.system_attrs.get("failed_trial"),
         "output_path": attrs.get("output_path"),
@@ -78,10 +78,60 @@ def trial_record(trial: Any) -> dict[str, Any]:
     }
 
 
+def _stale_reason(trial: Any) -> str | None:
+    if trial.state.name != "FAIL":
+        return None
+    return "its worker stopped (no heartbeat within the grace period: killed or lost)"
+
+
+def _link_retries(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each failed trial ``retried_by``: the later trial that reran it, if any."""
+    for trial in trials:
+        trial["retried_by"] = None
+        if trial["state"] != "FAIL":
+            continue
+        origin = trial["retry_of"] if trial["retry_of"] is not None else trial["number"]
+        later = [
+            t["number"] for t in trials if t["retry_of"] == origin and t["number"] > trial["number"]
+        ]
+        trial["retried_by"] = min(later) if later else None
+    return trials
+
+
+IMPORTANCES_ATTR = "importances"
+
+
 def importances(study: Any, params: list[str]) -> dict[str, float]:
-    """Optuna's parameter importances over the search trials (empty when not computable)."""
+    """Optuna's parameter importances over the search trials (empty when not computable).
+
+    ``ablate`` stores them in the study when it finishes (``store_importances``), because
+    importing optuna.importance (scikit-learn) costs about a second on every report.
+    """
     if not params:
         return {}
+    stored = study.user_attrs.get(IMPORTANCES_ATTR)
+    if stored and stored.get("complete") == _complete_count(study):
+        return dict(stored["values"])
+    return compute_importances(study, params)
+
+
+def store_importances(study: Any, params: list[str]) -> None:
+    """Compute the importances once, after the study ran, for later summaries to read."""
+    if params:
+        values = compute_importances(study, params)
+        study.set_user_attr(
+            IMPORTANCES_ATTR, {"complete": _complete_count(study), "values": values}
+        )
+
+
+def _complete_count(study: Any) -> int:
+    import optuna
+
+    complete = (optuna.trial.TrialState.COMPLETE,)
+    return len(study.get_trials(deepcopy=False, states=complete))
+
+
+def compute_importances(study: Any, params: list[str]) -> dict[str, float]:
     import optuna
 
     complete = [
@@ -94,6 +144,8 @@ def importances(study: Any, params: list[str]) -> dict[str, float]:
     try:
         found = optuna.importance.get_param_importances(study, params=params)
     except (RuntimeError, ValueError):  # e.g. every trial sampled the same value
+        return {}
+    except ImportError:  # fANOVA needs scikit-learn, which only the ablate extra brings
         return {}
     return {k: float(v) for k, v in found.items()}
 
@@ -111,7 +163,7 @@ def load_study(storage_url: str, name: str | None) -> Any:
             fix="run `xtts-harness ablate SPEC` first, or pass --storage URL",
         )
     storage = open_storage(storage_url)
-    names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage))
+    names = sorted(optuna.get_all_study_names(storage))
     if name is None:
         if len(names) != 1:
             listed = ", ".join(names) or "none"

@@ -1,30 +1,48 @@
 """Linear LR warmup per optimizer step, chained onto whatever scheduler the base config has.
 
-The Coqui Trainer has no warmup. Forks add one as ``SequentialLR([LinearLR, base])``,
-which also *delays* the base schedule by the warmup length, and which cannot work when
-the base steps once per epoch (``scheduler_after_epoch`` True, the default). Here the
-warmup is a factor multiplied onto the base scheduler's LR:
+The Coqui Trainer has no warmup. The harness builds the one ``xtts-harness schedule``
+models (harness/schedule.py), so a trial's LR is the curve the schedule command shows:
 
-    lr(k) = base_lr(k) * (s + (1 - s) * min(k, W) / W)
+- base scheduler stepped per optimizer step (``scheduler_after_epoch`` False): torch's
+  ``SequentialLR([LinearLR(start_factor, 1.0, total_iters=W), base], milestones=[W])``,
+  as the forks write it; the base starts after the warmup, so its milestones count from
+  there;
+- base stepped once per epoch (True, the Trainer's default and the demo's), or no base:
+  one SequentialLR cannot mix the two units, so the warmup is a factor
+  ``s + (1 - s) * min(k, W) / W`` (LinearLR's) at optimizer step k, multiplied onto the LR
+  the base scheduler gives, which keeps its own LR, unit and milestones (``Warmup``).
 
-for optimizer step k, warmup length W and start factor s (LinearLR's formula). The base
-scheduler keeps its own LR and its own stepping unit: the Trainer still steps it once per
-epoch or once per optimizer step, as the base config says, and it never sees the factor.
-So "warmup on" and "warmup off" differ during the first W optimizer steps only, which is
-the comparison an ablation wants; with a per-step MultiStepLR base this equals
-``ChainedScheduler([LinearLR, MultiStepLR])``. The warmup counts real optimizer steps
-(``register_step_post_hook``): accumulation batches and skipped fp16 steps do not count.
+Both count real optimizer steps: the Trainer steps a per-step scheduler only after an
+optimizer step, and ``Warmup`` advances from ``register_step_post_hook``. The default start
+factor is torch's LinearLR default (1/3, ``harness.schedule.WARMUP_START_FACTOR``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-DEFAULT_START_FACTOR = 0.01
+from harness.schedule import WARMUP_START_FACTOR
+
+DEFAULT_START_FACTOR = WARMUP_START_FACTOR  # one default for trials and `schedule`
+
+
+def chain_warmup(
+    optimizer: Any, base: Any, steps: int, start_factor: float, *, base_per_epoch: bool
+) -> Any:
+    """The scheduler to put in the Trainer's place of ``base`` (see the module doc)."""
+    if base is not None and not base_per_epoch:
+        from torch.optim.lr_scheduler import LinearLR, SequentialLR
+
+        if steps < 1:
+            raise ValueError(f"warmup needs at least one step, got {steps}")
+        linear = LinearLR(optimizer, start_factor=start_factor, end_factor=1.0, total_iters=steps)
+        return SequentialLR(optimizer, [linear, base], milestones=[steps])
+    return Warmup(optimizer, base, steps, start_factor)
 
 
 class Warmup:
-    """Stands in for the Trainer's scheduler: ``step()`` steps the base, a hook warms up."""
+    """A per-optimizer-step warmup factor on a per-epoch base (or none): stands in for the
+    Trainer's scheduler, whose ``step()`` steps the base; a hook on the optimizer warms up."""
 
     def __init__(self, optimizer: Any, base: Any, steps: int, start_factor: float):
         if steps < 1:

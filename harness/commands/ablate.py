@@ -80,16 +80,15 @@ def _check_plan(spec) -> None:
 
 
 def unresolved_failures(summary: dict) -> list[dict]:
-    """Failed trials that no later retry completed."""
-    retried = {t["retry_of"] for t in summary["trials"] if t["retry_of"] is not None}
-    done = {t["retry_of"] for t in summary["trials"] if t["state"] in ("COMPLETE", "PRUNED")}
+    """Failed trials that no retry (a trial with the same ``retry_of`` origin) completed."""
+    done = {
+        t["retry_of"] if t["retry_of"] is not None else t["number"]
+        for t in summary["trials"]
+        if t["state"] in ("COMPLETE", "PRUNED")
+    }
     return [
         t
         for t in summary["trials"]
-        if t["state"] == "FAIL" and not (t["number"] in retried and _retry_done(t, summary, done))
+        if t["state"] == "FAIL"
+        and (t["retry_of"] if t["retry_of"] is not None else t["number"]) not in done
     ]
-
-
-def _retry_done(trial: dict, summary: dict, done: set) -> bool:
-    origin = trial["retry_of"] if trial["retry_of"] is not None else trial["number"]
-    return origin in done

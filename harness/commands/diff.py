@@ -18,7 +18,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("reference", metavar="REFERENCE", help="baseline name or config path")
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to compare")
-    parser.add_argument("--all", action="store_true", help="also show changed noise keys (output paths, run names, logger settings)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="also show changed noise keys (output paths, run names, logger settings)",
+    )
     common.add_format(parser)
     common.add_overrides(parser)
     common.add_output(parser)

@@ -87,8 +87,13 @@ def _text(summary: dict[str, Any]) -> str:
     failed = [t for t in summary["trials"] if t["state"] == "FAIL"]
     if failed:
         lines.append("failed trials:")
-        lines += [f"  trial {t['number']} {t['arm'] or ''}: {t['failure']}" for t in failed]
+        lines += [f"  {_failed(t)}" for t in failed]
     return "\n".join(lines)
+
+
+def _failed(trial: dict[str, Any]) -> str:
+    retried = f" (rerun as trial {trial['retried_by']})" if trial["retried_by"] is not None else ""
+    return f"trial {trial['number']} {trial['arm'] or ''}: {trial['failure']}{retried}"
 
 
 def _mean(arm: dict[str, Any]) -> str:
@@ -136,7 +141,7 @@ def _markdown(summary: dict[str, Any]) -> str:
     failed = [t for t in summary["trials"] if t["state"] == "FAIL"]
     if failed:
         lines += ["Failed trials:", ""]
-        lines += [f"- trial {t['number']} {t['arm'] or ''}: {t['failure']}" for t in failed]
+        lines += [f"- {_failed(t)}" for t in failed]
     return "\n".join(lines).rstrip() + "\n"
 
 

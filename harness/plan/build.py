@@ -52,10 +52,8 @@ def is_known_key(key: str, table: DefaultsTable) -> bool:
     if key.startswith("extras."):
         return True
     root = root_of(key)
-    if root in table.dict_fields or _is_list_field(root, table):
-        return True
     # A nested dataclass field (model_args.x) must exist in the table itself.
-    return False
+    return root in table.dict_fields or _is_list_field(root, table)
 
 
 def _is_list_field(root: str, table: DefaultsTable) -> bool:
@@ -75,7 +73,9 @@ def _defaults(table: DefaultsTable, explicit: dict[str, Setting]) -> dict[str, S
             out[key] = Setting(key, value, trainer_source)
     for key, value in EXTRA_DEFAULTS.items():
         if key not in explicit:
-            out[key] = Setting(key, value, Source(library=PROJECT_SOURCE.removeprefix("default of ")))
+            out[key] = Setting(
+                key, value, Source(library=PROJECT_SOURCE.removeprefix("default of "))
+            )
     return out
 
 

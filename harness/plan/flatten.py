@@ -1,4 +1,4 @@
-"""Nested config values <-> flat dotted keys (``model_args.max_text_length``, ``datasets[0].path``)."""
+"""Nested config values <-> flat dotted keys (``model_args.x``, ``datasets[0].path``)."""
 
 from __future__ import annotations
 
