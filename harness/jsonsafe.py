@@ -16,28 +16,38 @@ from typing import Any
 from harness.plan.source import Setting, Source, Unknown
 
 
-def json_value(value: Any) -> Any:
-    """A strict-JSON-safe copy of ``value``."""
+def json_value(value: Any, *, nonfinite_as_null: bool = False) -> Any:
+    """A strict-JSON-safe copy of ``value``.
+
+    ``nonfinite_as_null``: inf and NaN become None instead of strings (measurements, such as
+    a trial's loss, where a non-finite number means "no value").
+    """
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        if nonfinite_as_null:
+            return None
         if math.isnan(value):
             return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
+        return "Infinity" if value > 0 else "-Infinity"
+
+    def again(item: Any) -> Any:
+        return json_value(item, nonfinite_as_null=nonfinite_as_null)
+
     if isinstance(value, Unknown):
         return {"unknown": value.text}
     if isinstance(value, enum.Enum):
-        return json_value(value.value)
+        return again(value.value)
     if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
+        return {str(k): again(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_value(v) for v in value]
+        return [again(v) for v in value]
     if hasattr(value, "to_dict"):
-        return json_value(value.to_dict())
+        return again(value.to_dict())
     if hasattr(value, "item"):  # numpy scalars
-        return json_value(value.item())
+        return again(value.item())
     return str(value)
 
 

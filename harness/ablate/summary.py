@@ -6,7 +6,6 @@ reads; it needs the study only (the spec is stored in its user attributes). No t
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from harness.ablate import stats
@@ -182,15 +181,9 @@ def load_study(storage_url: str, name: str | None) -> Any:
 
 def json_safe(value: Any) -> Any:
     """NaN and inf become None, tuples lists, keys strings: json.dumps(allow_nan=False) works."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return json_safe(value.item())
-    return value
+    from harness.jsonsafe import json_value
+
+    return json_value(value, nonfinite_as_null=True)
 
 
 def _counts(trials: list[dict[str, Any]]) -> dict[str, int]:

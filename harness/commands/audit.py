@@ -11,7 +11,6 @@ from harness.commands import common
 if TYPE_CHECKING:
     from harness.audit.result import AuditResult
     from harness.findings import Finding
-    from harness.plan import Plan
 
 ROWS_SHOWN = 10  # per-row findings of one code shown in text and md; json has them all
 
@@ -80,9 +79,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from harness.audit.plan_audit import audit_dataset
     from harness.findings import Severity, exit_code, sort_findings
+    from harness.plan.load import load_plan
     from harness.report.document import ReportDocument, render
 
-    plan = load_config(args.config, args.overrides)
+    plan = load_plan(args.config, overrides=args.overrides)
     result = audit_dataset(
         plan,
         args.dataset,
@@ -105,12 +105,6 @@ def run(args: argparse.Namespace) -> int:
     )
     common.emit(render(doc, args.format), args.output)
     return exit_code(findings, fail_on)
-
-
-def load_config(target: str, overrides: list[str]) -> Plan:
-    from harness.plan.load import load_plan
-
-    return load_plan(target, overrides=overrides)
 
 
 def cap_rows(findings: list[Finding], limit: int) -> list[Finding]:
