@@ -178,15 +178,14 @@ def _run_length(schedule: Schedule) -> str:
 
 
 def _lr_points(schedule: Schedule) -> str:
-    curve = schedule.lr_per_step if schedule.lr_per_step is not None else schedule.lr_per_epoch
-    if curve is None or len(curve) == 0:
+    curve = schedule.curve()
+    if curve is None or len(curve.lr) == 0:
         return ""
-    points = [f"start {float(curve[0]):.3g}"]
+    points = [f"start {float(curve.lr[0]):.3g}"]
     for fraction, label in SCHEDULE_FRACTIONS:
-        points.append(
-            f"{label} {float(curve[min(len(curve) - 1, int(fraction * len(curve)))]):.3g}"
-        )
-    points.append(f"end {float(curve[-1]):.3g}")
+        at = min(curve.length - 1, int(fraction * curve.length))
+        points.append(f"{label} {curve.value_at_or_before(at):.3g}")
+    points.append(f"end {float(curve.lr[-1]):.3g}")
     ratio = schedule.final_lr_ratio()
     tail = f" ({ratio:.3g}x the configured lr at the end)" if ratio is not None else ""
     return "LR: " + ", ".join(points) + tail

@@ -9,91 +9,20 @@ from harness.findings import Severity
 from harness.plan import Plan
 from harness.plan.defaults import load_table
 from harness.plan.flatten import root_of
+from harness.plan.library_facts import library_facts
 from harness.plan.model import EXTRA_KEYS, FACT_KEYS
 from harness.rules.base import Problem, RuleContext, fmt, rule
 
-# Keyword arguments of the schedulers the trainer can build (torch 2.8
-# torch.optim.lr_scheduler, and trainer.torch's NoamLR and StepwiseGradualLR), without the
-# optimizer: (required, optional). Pinned by tests/test_rules.py against the installed torch.
-SCHEDULER_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "ConstantLR": ((), ("factor", "total_iters", "last_epoch")),
-    "CosineAnnealingLR": (("T_max",), ("eta_min", "last_epoch")),
-    "CosineAnnealingWarmRestarts": (("T_0",), ("T_mult", "eta_min", "last_epoch")),
-    "CyclicLR": (
-        ("base_lr", "max_lr"),
-        (
-            "step_size_up",
-            "step_size_down",
-            "mode",
-            "gamma",
-            "scale_fn",
-            "scale_mode",
-            "cycle_momentum",
-            "base_momentum",
-            "max_momentum",
-            "last_epoch",
-        ),
-    ),
-    "ExponentialLR": (("gamma",), ("last_epoch",)),
-    "LambdaLR": (("lr_lambda",), ("last_epoch",)),
-    "LinearLR": ((), ("start_factor", "end_factor", "total_iters", "last_epoch")),
-    "MultiStepLR": (("milestones",), ("gamma", "last_epoch")),
-    "MultiplicativeLR": (("lr_lambda",), ("last_epoch",)),
-    "OneCycleLR": (
-        ("max_lr",),
-        (
-            "total_steps",
-            "epochs",
-            "steps_per_epoch",
-            "pct_start",
-            "anneal_strategy",
-            "cycle_momentum",
-            "base_momentum",
-            "max_momentum",
-            "div_factor",
-            "final_div_factor",
-            "three_phase",
-            "last_epoch",
-        ),
-    ),
-    "PolynomialLR": ((), ("total_iters", "power", "last_epoch")),
-    "ReduceLROnPlateau": (
-        (),
-        ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps"),
-    ),
-    "StepLR": (("step_size",), ("gamma", "last_epoch")),
-    # trainer.torch, looked up case-insensitively by trainer.trainer_utils.get_scheduler
-    "NoamLR": ((), ("warmup_steps", "last_epoch")),
-    "StepwiseGradualLR": (("gradual_learning_rates",), ("last_epoch",)),
-}
-TRAINER_SCHEDULERS = ("NoamLR", "StepwiseGradualLR")
+# Keyword arguments of the schedulers the trainer can build, without the optimizer:
+# (required, optional); and the optimizer classes of torch.optim ("radam", any case, is TTS's
+# own RAdam). Versioned library facts, read from the data beside the defaults; pinned by
+# tests/test_rules.py against the installed torch and trainer.
+SCHEDULER_SIGNATURES = library_facts().scheduler_signatures
+TRAINER_SCHEDULERS = library_facts().trainer_schedulers
+TORCH_OPTIMIZERS = library_facts().optimizers
 # extras.* keys that harness modules read but EXTRA_DEFAULTS has no default for.
-OTHER_EXTRA_KEYS = frozenset({"extras.warmup.start_factor"})  # harness.schedule
-# Optimizer classes in torch 2.8's torch.optim; "radam" (any case) is TTS's own RAdam.
-TORCH_OPTIMIZERS = (
-    "ASGD",
-    "Adadelta",
-    "Adafactor",
-    "Adagrad",
-    "Adam",
-    "AdamW",
-    "Adamax",
-    "LBFGS",
-    "NAdam",
-    "RAdam",
-    "RMSprop",
-    "Rprop",
-    "SGD",
-    "SparseAdam",
-)
-
-
-def scheduler_class(name: str) -> str | None:
-    """The class the trainer builds for ``lr_scheduler``, as it looks it up, or None."""
-    for special in TRAINER_SCHEDULERS:
-        if name.lower() == special.lower():
-            return special
-    return name if name in SCHEDULER_SIGNATURES else None
+OTHER_EXTRA_KEYS = frozenset({"extras.warmup.start_factor"})  # harness.schedulers
+scheduler_class = library_facts().scheduler_class
 
 
 def _close(word: str, choices: list[str] | tuple[str, ...]) -> str | None:

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 from harness.findings import Severity
 from harness.plan import Plan
+from harness.plan.library_facts import library_facts
 from harness.rules.base import Problem, RuleContext, fmt, number, rule
 
 FAR = 3.0  # a ratio at or beyond 3x (or 1/3) is far from the reference
-# weight_decay each optimizer uses when optimizer_params leaves it out (torch 2.8 and
-# TTS.utils.radam.RAdam, which the trainer builds for "radam").
-DEFAULT_WEIGHT_DECAY = {"adamw": 0.01, "adam": 0.0, "radam": 0.0, "sgd": 0.0, "nadam": 0.0}
+# weight_decay each optimizer uses when optimizer_params leaves it out (torch and
+# TTS.utils.radam.RAdam, which the trainer builds for "radam"): versioned library facts.
+DEFAULT_WEIGHT_DECAY = library_facts().default_weight_decay
 
 
 def weight_decay(plan: Plan) -> float | None:

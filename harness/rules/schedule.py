@@ -332,19 +332,20 @@ def early_lr_decay(ctx: RuleContext) -> Iterator[Problem]:
 
 def _early_drop(plan: Plan, schedule: Schedule) -> str | None:
     """ "the LR is at 1/8 of its start by epoch 3 of 100 (...)" when it halves within 10%."""
-    curve = schedule.lr_per_epoch if plan.scheduler.after_epoch else schedule.lr_per_step
+    curve = schedule.scheduler_curve(plan.scheduler.after_epoch)
     length = run_length(plan)
-    if curve is None or length is None or len(curve) < 2 or not plan.scheduler.name:
+    if curve is None or length is None or curve.length < 2 or not plan.scheduler.name:
         return None
-    # curve[i] is the LR after i scheduler steps; the first 10% ends after `horizon` of them.
-    horizon = min(math.floor(EARLY * length), len(curve) - 1)
-    peak = float(curve[: horizon + 1].max())
-    level = float(curve[horizon])
+    # The LR after i scheduler steps; the first 10% ends after `horizon` of them.
+    horizon = min(math.floor(EARLY * length), curve.length - 1)
+    early = curve.upto(horizon)
+    peak = float(early.lr.max())
+    level = curve.value_at_or_before(horizon)
     if peak <= 0 or level / peak > HALVED:
         return None
-    reached = int((curve[: horizon + 1] <= level).argmax())  # steps until the LR got there
+    reached = int(early.x[int((early.lr <= level).argmax())])  # steps until the LR got there
     unit = _unit(plan)
-    start = "start" if float(curve[0]) == peak else "peak"
+    start = "start" if float(curve.lr[0]) == peak else "peak"
     return (
         f"the LR is at {_ratio_text(level / peak)} of its {start} by {unit} {reached} of "
         f"{length} ({reached / length:.0%} of the run), {fmt(level)} instead of {fmt(peak)} "
@@ -805,7 +806,7 @@ def per_epoch_scheduler_never_stepped(ctx: RuleContext) -> Iterator[Problem]:
         ratio = described.final_lr_ratio()
         what = f"the LR ends at {_ratio_text(ratio)} of its start" if ratio else "the LR changes"
     name = plan.scheduler.name or "the warmup"
-    first = real.lr_per_epoch[0] if real.lr_per_epoch is not None else real.base_lr
+    first = real.initial_lr()
     fix = _fix_never(ctx, run_length(plan) or 0, "the scheduler's lengths")
     bug = (
         f"{trainer} never steps a per-epoch scheduler of a single-optimizer model such as XTTS "
