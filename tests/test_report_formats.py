@@ -66,7 +66,7 @@ def doc() -> ReportDocument:
             plan="after",
         ),
         Finding(
-            "O101",
+            "O201",
             "lr-far-from-reference",
             Severity.WARNING,
             "lr `1e-05` is 2x the reference",
@@ -75,7 +75,7 @@ def doc() -> ReportDocument:
             line=None,
             plan="before",
         ),
-        Finding("D104", "clip-too-long", Severity.INFO, "3 clips longer than 11.6 s"),
+        Finding("A120", "dataset-summary", Severity.INFO, "60 clips, 3 longer than 11.6 s"),
     ]
     return ReportDocument(
         command="lint",
@@ -170,7 +170,7 @@ def test_markdown_table_rows_survive_pipes_and_backticks(doc):
 
 def test_markdown_fits_a_pull_request_comment(doc):
     doc.findings = [
-        Finding("K001", "unknown-key", Severity.WARNING, "x" * 300, key=f"k{i}", plan="after")
+        Finding("K701", "unknown-key", Severity.WARNING, "x" * 300, key=f"k{i}", plan="after")
         for i in range(2000)
     ]
     text = render(doc, "md")
@@ -195,7 +195,7 @@ def test_sarif_has_rules_and_located_results(doc):
     driver = run["tool"]["driver"]
     assert driver["name"] == "xtts-harness"
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == ["S101", "O101", "D104"]
+    assert [r["id"] for r in rules] == ["S101", "O201", "A120"]
     for rule in rules:
         assert rule["shortDescription"]["text"]
         assert rule["defaultConfiguration"]["level"] in {"error", "warning", "note"}

@@ -53,7 +53,11 @@ def save_step_beyond_run(ctx: RuleContext) -> Iterator[Problem]:
 
     ## Use instead
     ```toml
+    epochs = 10
+    batch_size = 4
     save_step = 1000
+    [plan]
+    dataset_size = 2000
     ```
 
     ## Evidence
@@ -172,8 +176,12 @@ def no_checkpoint_written(ctx: RuleContext) -> Iterator[Problem]:
 
     ## Example
     ```toml
+    epochs = 10
+    batch_size = 4
     save_checkpoints = false
     save_best_after = 1000000
+    [plan]
+    dataset_size = 2000  # 5000 batches in the run
     ```
 
     ## Use instead

@@ -348,6 +348,10 @@ def ema_outlasts_run(ctx: RuleContext) -> Iterator[Problem]:
 
     ## Use instead
     ```toml
+    epochs = 10
+    batch_size = 4
+    [plan]
+    dataset_size = 2000  # 5000 optimizer steps in the run
     [extras.ema]
     enabled = true
     decay = 0.99  # ln(0.1) / ln(0.99) = 230 steps to forget 90% of the start

@@ -637,8 +637,11 @@ def accumulation_exceeds_epoch(ctx: RuleContext) -> Iterator[Problem]:
 
     ## Use instead
     ```toml
+    batch_size = 4
     [trainer]
-    grad_accum_steps = 16  # several full windows per epoch
+    grad_accum_steps = 16  # 64 samples per step: several full windows per epoch
+    [plan]
+    dataset_size = 300
     ```
 
     ## Evidence
