@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.ablate.build import TrialSettings, build_config, build_model
+from harness.ablate.private import stepped_optimizers
 from harness.ablate.spec import DataSpec, Scale
 from harness.plan.model import Plan
 
@@ -389,9 +390,9 @@ class _Session:
         trainer.callbacks.on_train_epoch_end(trainer)
         if trainer.config.scheduler_after_epoch:
             for idx, scheduler in enumerate(trainer.scheduler):
-                if scheduler is not None and idx in trainer._stepped_optimizers:
+                if scheduler is not None and idx in stepped_optimizers(trainer):
                     scheduler.step()
-        trainer._stepped_optimizers.clear()
+        stepped_optimizers(trainer).clear()
         trainer.callbacks.on_epoch_end(trainer)
         trainer.epochs_done += 1
 

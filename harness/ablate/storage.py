@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness.ablate.private import storage_backend
 from harness.errors import HarnessError
 
 SQLITE_TIMEOUT_S = 60  # SQLite waits this long for a writer instead of failing at once
@@ -134,9 +135,9 @@ def redact(url: str) -> str:
 def study_lock(storage: Any, study_name: str) -> Iterator[None]:
     """Hold the study's lock (see the module doc) for the duration of the block.
 
-    ``storage`` is the RDBStorage, or ``study._storage`` (Optuna's cache around it).
+    ``storage`` is the RDBStorage, or the study's storage (Optuna's cache around it).
     """
-    storage = getattr(storage, "_backend", storage)
+    storage = storage_backend(storage)
     url = str(storage.url)
     path = sqlite_path(url)
     if path is not None:

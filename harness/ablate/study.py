@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.ablate.private import study_storage, trial_id
 from harness.ablate.progress import Progress, QueueProgress, RichProgress, drain
 from harness.ablate.spec import AblationSpec, Arm, apply_overrides, default_workdir
 from harness.ablate.storage import Heartbeat, open_storage, redact, study_lock
@@ -152,10 +153,10 @@ def claim_next(study: Any, spec: AblationSpec) -> Any:
         waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
     if not waiting:
         return WAIT if any(t.state == TrialState.RUNNING for t in trials) else DONE
-    storage = study._storage
-    storage.record_heartbeat(min(waiting, key=lambda t: t.number)._trial_id)
+    storage = study_storage(study)
+    storage.record_heartbeat(trial_id(min(waiting, key=lambda t: t.number)))
     trial = study.ask()  # pops the oldest WAITING trial (we hold the lock)
-    storage.record_heartbeat(trial._trial_id)
+    storage.record_heartbeat(trial_id(trial))
     return trial
 
 
@@ -268,7 +269,7 @@ def execute_trial(
     )
     hooks = _OptunaHooks(trial, _kind(trial) == "search", progress, worker)
     try:
-        with Heartbeat(study._storage, trial._trial_id, spec.heartbeat_interval):
+        with Heartbeat(study_storage(study), trial_id(trial), spec.heartbeat_interval):
             result = run_trial(request, hooks)
     except optuna.TrialPruned as pruned:
         trial.set_user_attr("pruned", str(pruned))
@@ -334,7 +335,7 @@ def _interrupted(study: Any, trial: Any, spec: AblationSpec) -> None:
     frozen = study.trials[trial.number]
     origin = frozen.system_attrs.get("failed_trial", frozen.number)
     history = [*frozen.system_attrs.get("retry_history", []), frozen.number]
-    with study_lock(study._storage, spec.name):
+    with study_lock(study_storage(study), spec.name):
         study.add_trial(
             optuna.trial.create_trial(
                 state=TrialState.WAITING,
