@@ -136,7 +136,7 @@ def wall(command: list[str]) -> float:
 
 def stages(candidates: list[str], url: str, out: str) -> None:
     """Run in a fresh process: where the time of one report goes (imports included)."""
-    from harness.report.collect import (
+    from harness.collect import (
         DatasetOptions,
         ReportRequest,
         StudyOptions,

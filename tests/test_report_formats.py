@@ -310,3 +310,18 @@ def test_every_json_key_is_documented(doc, repo_root):
     data.pop("dataset_audit")  # an extra section, documented with its command
     for key in [*data, *data["findings"][0], *data["plans"][0], *data["diff"]["entries"][0]]:
         assert key in documented or f'"{key}"' in schema, key
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "blocked"), [(Severity.ERROR, False), (Severity.WARNING, True)]
+)
+def test_both_markdown_renderers_block_exactly_at_fail_on(doc, fail_on, blocked) -> None:
+    from harness.report.summary import summary_markdown
+
+    only_warnings = Finding("O201", "lr-far-from-reference", Severity.WARNING, "lr", plan="after")
+    doc.findings, doc.fail_on = [only_warnings], fail_on
+    assert doc.exit_code() == int(blocked)
+    comment = summary_markdown(doc)
+    report = render(doc, "md")
+    assert ("| **after** | ❌ blocked by 1 warning" in comment) is blocked
+    assert ("**after**: ❌ fails `--fail-on warning`" in report) is blocked

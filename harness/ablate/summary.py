@@ -6,6 +6,8 @@ reads; it needs the study only (the spec is stored in its user attributes). No t
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from typing import Any
 
 from harness.ablate import stats
@@ -38,6 +40,7 @@ def study_summary(study: Any) -> dict[str, Any]:
         "factors": [{"name": n, "levels": ls} for n, ls in factors],
         "counts": _counts(trials),
         "trials": trials,
+        "arm_curves": arm_curves(trials),
         "arms": arms,
         "effects": effects,
         "verdicts": [e["verdict"] for e in effects],
@@ -45,6 +48,28 @@ def study_summary(study: Any) -> dict[str, Any]:
         "best": _best(trials),
     }
     return json_safe(summary)
+
+
+def arm_curves(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Eval curve per arm over its seeds: at each step the mean, the lowest and the highest."""
+    by_arm: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for trial in trials:
+        for step, value in trial.get("curve") or ():
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                by_arm[str(trial.get("arm") or "search trials")][step].append(value)
+    curves = []
+    for arm, steps in sorted(by_arm.items()):
+        xs = sorted(steps)
+        curves.append(
+            {
+                "arm": arm,
+                "step": xs,
+                "mean": [sum(steps[x]) / len(steps[x]) for x in xs],
+                "low": [min(steps[x]) for x in xs],
+                "high": [max(steps[x]) for x in xs],
+            }
+        )
+    return curves
 
 
 def trial_record(trial: Any) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.audit.plan_audit import audit_dataset
     from harness.findings import Severity, exit_code, sort_findings
     from harness.plan.load import load_plan
-    from harness.report.document import ReportDocument, render
+    from harness.report import ReportDocument, render
 
     plan = load_plan(args.config, overrides=args.overrides)
     result = audit_dataset(

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.diff import diff_plans
     from harness.lint import load_candidates
     from harness.plan.load import load_plan
-    from harness.report.document import ReportDocument, render
+    from harness.report import ReportDocument, render
 
     reference = load_plan(args.reference)
     plans = load_candidates(args.candidates, args.overrides)

@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from harness.findings import Severity
     from harness.lint import lint_plans, load_candidates, load_reference
-    from harness.report.document import ReportDocument, render
+    from harness.report import ReportDocument, render
 
     reference = load_reference(args.baseline)
     plans = load_candidates(args.candidates, args.overrides)

@@ -56,9 +56,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.collect import DatasetOptions, ReportRequest, StudyOptions, collect_report
     from harness.errors import HarnessError
     from harness.findings import Severity
-    from harness.report.collect import DatasetOptions, ReportRequest, StudyOptions, collect_report
 
     if args.study and not args.storage:
         raise HarnessError("--study needs --storage", fix="add --storage URL (e.g. sqlite:///a.db)")

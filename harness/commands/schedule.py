@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.lint import load_candidates
-    from harness.report.document import ReportDocument, render
+    from harness.report import ReportDocument, render
     from harness.schedule import compute_schedule
 
     overrides = list(args.overrides)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.audit.dataset import stock_languages
     from harness.audit.vocab_check import check_vocab
     from harness.findings import Severity, sort_findings
-    from harness.report.document import ReportDocument, render
+    from harness.report import ReportDocument, render
 
     check = check_vocab(
         args.base,

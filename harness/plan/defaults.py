@@ -18,6 +18,7 @@ from harness.errors import HarnessError
 
 TABLE_DIR = Path(__file__).with_name("defaults")
 LATEST = "coqui-tts 0.28.0"
+SCHEDULER_STATE_SINCE = (0, 27)  # coqui-tts 0.27 / trainer 0.3 save scheduler state
 
 
 @dataclass(frozen=True)

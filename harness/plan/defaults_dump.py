@@ -24,9 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from harness.plan.defaults import TABLE_DIR, table_name
-
-SCHEDULER_STATE_SINCE = (0, 27)  # coqui-tts 0.27 / trainer 0.3 save scheduler state
+from harness.plan.defaults import SCHEDULER_STATE_SINCE, TABLE_DIR, table_name
 
 
 def dump_installed() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.plan.defaults_dump import SCHEDULER_STATE_SINCE
+from harness.plan.defaults import SCHEDULER_STATE_SINCE
 
 GPT_TRAINER = "TTS.tts.layers.xtts.trainer.gpt_trainer"
 TOKENIZER = "TTS.tts.layers.xtts.tokenizer"

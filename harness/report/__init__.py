@@ -4,6 +4,7 @@
 dependencies (rich) only when called.
 """
 
-from harness.report.document import FORMATS, ReportDocument, render
+from harness.report.document import FORMATS, ReportDocument
+from harness.report.formats import render
 
 __all__ = ["FORMATS", "ReportDocument", "render"]

@@ -2,7 +2,7 @@
 
 A report computes nothing new: commands fill a ``ReportDocument`` with plans, findings,
 a diff, schedules and extra sections (dataset audit, vocab check, ablation statistics),
-and ``render`` turns it into text, JSON, Markdown or SARIF.
+and ``harness.report.formats.render`` turns it into text, JSON, Markdown or SARIF.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError
 from harness.findings import Finding, Severity, exit_code
 from harness.plan.model import Plan
 from harness.plan.source import Setting, Unknown
@@ -25,6 +24,9 @@ FORMATS = ("text", "json", "md", "sarif")
 # Commands whose report is about findings: they say "clean" when there are none.
 FINDING_COMMANDS = frozenset({"lint", "audit", "vocab-check"})
 GENERAL = "general"  # heading for findings that name no plan (e.g. a dataset audit)
+# Sections of ``ReportDocument.extra`` the renderers know: the dataset audit and the study.
+AUDIT_KEY = "dataset_audit"
+ABLATION_KEY = "ablation"
 
 
 @dataclass
@@ -69,32 +71,6 @@ class ReportDocument:
 
 
 _MOST_SEVERE_FIRST = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-
-
-def render(
-    doc: ReportDocument, fmt: str, *, show_all: bool = False, color: bool | None = None
-) -> str:
-    """The document in one output format: text, json, md or sarif.
-
-    ``color`` only affects text: None colors when stdout is a terminal (and NO_COLOR unset).
-    """
-    if fmt == "text":
-        from harness.report.terminal import render_text
-
-        return render_text(doc, show_all=show_all, color=color)
-    if fmt == "json":
-        from harness.report.jsonout import render_json
-
-        return render_json(doc, show_all=show_all)
-    if fmt == "md":
-        from harness.report.markdown import render_markdown
-
-        return render_markdown(doc, show_all=show_all)
-    if fmt == "sarif":
-        from harness.report.sarif import render_sarif
-
-        return render_sarif(doc)
-    raise HarnessError(f"unknown output format {fmt!r}", fix=f"use one of: {', '.join(FORMATS)}")
 
 
 # Presentation helpers the text and Markdown renderers share ------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -341,19 +340,15 @@ def histogram_figure(
 # ---- ablation ---------------------------------------------------------------------------
 
 
-def arm_curves_figure(trials: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
-    """Eval curve per arm: mean over seeds as a line, the range over seeds as a band."""
-    by_arm: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for trial in trials:
-        for step, value in trial.get("curve") or ():
-            if _finite(value):
-                by_arm[str(trial.get("arm") or "search trials")][step].append(value)
+def arm_curves_figure(curves: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
+    """Eval curve per arm: mean over seeds as a line, the range over seeds as a band.
+
+    ``curves``: the study summary's ``arm_curves`` (``harness.ablate.summary.arm_curves``).
+    """
     data = []
-    for index, (arm, steps) in enumerate(sorted(by_arm.items())):
-        xs = sorted(steps)
-        means = [sum(steps[x]) / len(steps[x]) for x in xs]
-        lows = [min(steps[x]) for x in xs]
-        highs = [max(steps[x]) for x in xs]
+    for index, curve in enumerate(curves):
+        arm, xs = curve["arm"], list(curve["step"])
+        means, lows, highs = list(curve["mean"]), list(curve["low"]), list(curve["high"])
         hue = color(index)
         data.append(
             {

@@ -23,8 +23,7 @@ from typing import Any
 from harness import __version__
 from harness.errors import HarnessError
 from harness.report import html_ablation, html_dataset, html_sections
-from harness.report.collect import ABLATION_KEY, AUDIT_KEY
-from harness.report.document import ReportDocument
+from harness.report.document import ABLATION_KEY, AUDIT_KEY, ReportDocument
 from harness.report.htmlkit import Figures, esc, script_json, tag
 
 SCHEDULE_POINTS = 1500  # per config: plenty for a smooth curve, small for the file

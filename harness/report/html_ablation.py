@@ -22,7 +22,8 @@ def ablation_section(page: Figures, study: dict[str, Any] | None) -> str:
     if verdicts:
         body.append(tag("ul", "".join(tag("li", esc(v)) for v in verdicts), cls="verdicts"))
     if any(t.get("curve") for t in trials):
-        body.append(page.add(figures.arm_curves_figure(trials, objective), height=420))
+        curves = figures.arm_curves_figure(study.get("arm_curves") or [], objective)
+        body.append(page.add(curves, height=420))
     if study.get("arms"):
         body.append(page.add(figures.arm_intervals_figure(study["arms"], objective)))
     if study.get("effects"):

@@ -15,7 +15,6 @@ from harness.report import figures
 from harness.report.document import ReportDocument, display_setting, where
 from harness.report.htmlkit import (
     Figures,
-    duration,
     esc,
     inline_html,
     markdown_html,
@@ -26,6 +25,7 @@ from harness.report.htmlkit import (
 from harness.report.summary import (
     DATASET,
     ablation_verdicts,
+    dataset_line,
     explain_text,
     rank_findings,
     verdicts,
@@ -66,7 +66,8 @@ def summary_section(
     doc: ReportDocument, audit: dict[str, Any] | None, ablation: dict[str, Any] | None
 ) -> str:
     body = [_reference_line(doc)]
-    cards = [_verdict_card(v) for v in verdicts([p.name for p in doc.plans], doc.findings)]
+    found = verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)
+    cards = [_verdict_card(v) for v in found]
     body.append(tag("div", "".join(cards), cls="cards"))
     body.append(tag("h3", "Ablation verdicts"))
     texts = ablation_verdicts(ablation)
@@ -117,21 +118,6 @@ def _verdict_card(verdict: Any) -> str:
     return tag(
         "div", head + tag("div", esc(counts), cls="counts") + top, cls=f"card {verdict.status}"
     )
-
-
-def dataset_line(audit: dict[str, Any]) -> str:
-    """One sentence on the audit: what is kept, and how many eval samples are left."""
-    total = audit.get("samples_total")
-    kept = audit.get("samples_kept")
-    parts = []
-    if total is not None and kept is not None:
-        parts.append(f"{number(kept)} of {number(total)} samples kept")
-    hours, kept_hours = audit.get("hours_total"), audit.get("hours_kept")
-    if hours is not None and kept_hours is not None:
-        parts.append(f"{duration(kept_hours)} of {duration(hours)} of audio")
-    if audit.get("eval_samples_left") is not None:
-        parts.append(f"eval samples left after filtering: {number(audit['eval_samples_left'])}")
-    return "; ".join(parts) + "." if parts else "Dataset audited."
 
 
 # ---- config diff --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from harness.jsonsafe import json_value
@@ -85,58 +86,30 @@ def duration(hours: Any) -> str:
 
 # ---- rule docs (the ruff-style Markdown of harness.rules) --------------------------------
 
-_FENCE = re.compile(r"^```")
 _INLINE = re.compile(r"`([^`]+)`|(https?://[^\s<>()]+[^\s<>().,;:])|\*\*([^*]+)\*\*")
 
 
+@cache
+def _markdown() -> Any:
+    """CommonMark with raw HTML off (so input text can never become markup) and bare URLs
+    as links; markdown-it-py comes with rich."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": True}).enable("linkify")
+
+
 def markdown_html(text: str) -> str:
-    """The small Markdown subset rule docs use: headings, paragraphs, lists, code.
-
-    Input is escaped first; only the markup produced here is live. Links are plain http(s).
-    """
-    out: list[str] = []
-    paragraph: list[str] = []
-    items: list[str] = []
-    lines = text.splitlines()
-    index = 0
-
-    def flush() -> None:
-        if paragraph:
-            out.append(f"<p>{inline_html(' '.join(paragraph))}</p>")
-            paragraph.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        if _FENCE.match(stripped):
-            flush()
-            block = []
-            index += 1
-            while index < len(lines) and not _FENCE.match(lines[index].strip()):
-                block.append(lines[index])
-                index += 1
-            out.append(f"<pre><code>{esc(chr(10).join(block))}</code></pre>")
-        elif stripped.startswith("#"):
-            flush()
-            out.append(f"<h4>{inline_html(stripped.lstrip('#').strip())}</h4>")
-        elif stripped.startswith(("- ", "* ")):
-            if paragraph:
-                flush()
-            items.append(stripped[2:])
-        elif not stripped:
-            flush()
-        elif items and line.startswith((" ", "\t")):
-            items[-1] += " " + stripped  # continuation of a list item
-        else:
-            if items:
-                flush()
-            paragraph.append(stripped)
-        index += 1
-    flush()
-    return "\n".join(out)
+    """Rule and code docs (ruff-style Markdown) as HTML; their headings become ``<h4>``."""
+    md = _markdown()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = "h4"
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type == "link_open":
+                    child.attrSet("rel", "noopener noreferrer")
+    return md.renderer.render(tokens, md.options, {})
 
 
 def inline_html(text: str) -> str:

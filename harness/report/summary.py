@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.catalog import lookup
-from harness.findings import Finding, Severity
+from harness.findings import Finding, Severity, exit_code
+from harness.report.htmlkit import duration, number
 
 # Families in the order a reader should meet them: a schedule that never fires or a model
 # limit that indexes past an embedding wastes the whole run; bookkeeping costs less.
@@ -41,11 +42,15 @@ class Verdict:
     warnings: int
     infos: int
     top: tuple[Finding, ...]  # the most important findings, most important first
+    fail_on: Severity = Severity.ERROR  # what blocks: the command's --fail-on
 
     @property
     def headline(self) -> str:
         if self.status == BLOCKED:
-            return f"blocked by {_plural(self.errors, 'error')}"
+            counts = ((self.errors, Severity.ERROR), (self.warnings, Severity.WARNING))
+            counts += ((self.infos, Severity.INFO),)
+            blocking = [_plural(n, s.value) for n, s in counts if n and s.rank >= self.fail_on.rank]
+            return f"blocked by {', '.join(blocking)}"
         if self.status == WARNINGS:
             return _plural(self.warnings, "warning")
         return "clean"
@@ -57,13 +62,22 @@ def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def verdicts(
-    plan_names: Sequence[str], findings: Sequence[Finding], *, top: int = 3
+    plan_names: Sequence[str],
+    findings: Sequence[Finding],
+    *,
+    top: int = 3,
+    fail_on: Severity = Severity.ERROR,
 ) -> list[Verdict]:
-    """One verdict per named plan, then one per other ``plan`` the findings name."""
+    """One verdict per named plan, then one per other ``plan`` the findings name.
+
+    A plan is blocked exactly when its findings make the command exit 1 (``fail_on``), the
+    one rule every renderer follows.
+    """
     names = list(plan_names)
     names += sorted({f.plan or DATASET for f in findings} - set(names))
     return [
-        _verdict(name, [f for f in findings if (f.plan or DATASET) == name], top) for name in names
+        _verdict(name, [f for f in findings if (f.plan or DATASET) == name], top, fail_on)
+        for name in names
     ]
 
 
@@ -81,9 +95,9 @@ def _verdict_list(summary: dict[str, Any]) -> list[Any]:
     return list(found.values()) if isinstance(found, dict) else list(found)
 
 
-def _verdict(name: str, findings: list[Finding], top: int) -> Verdict:
+def _verdict(name: str, findings: list[Finding], top: int, fail_on: Severity) -> Verdict:
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    if counts[Severity.ERROR]:
+    if exit_code(findings, fail_on):
         status = BLOCKED
     elif counts[Severity.WARNING]:
         status = WARNINGS
@@ -96,6 +110,7 @@ def _verdict(name: str, findings: list[Finding], top: int) -> Verdict:
         warnings=counts[Severity.WARNING],
         infos=counts[Severity.INFO],
         top=tuple(rank_findings(findings)[:top]),
+        fail_on=fail_on,
     )
 
 
@@ -122,6 +137,21 @@ def explain_text(code: str) -> str | None:
     return entry.doc if hasattr(entry, "family") else f"{entry.summary}.\n\n{entry.doc}"
 
 
+def dataset_line(audit: dict[str, Any]) -> str:
+    """One sentence on the audit: what is kept, and how many eval samples are left."""
+    total = audit.get("samples_total")
+    kept = audit.get("samples_kept")
+    parts = []
+    if total is not None and kept is not None:
+        parts.append(f"{number(kept)} of {number(total)} samples kept")
+    hours, kept_hours = audit.get("hours_total"), audit.get("hours_kept")
+    if hours is not None and kept_hours is not None:
+        parts.append(f"{duration(kept_hours)} of {duration(hours)} of audio")
+    if audit.get("eval_samples_left") is not None:
+        parts.append(f"eval samples left after filtering: {number(audit['eval_samples_left'])}")
+    return "; ".join(parts) + "." if parts else "Dataset audited."
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -134,10 +164,10 @@ MAX_MD_FINDINGS = 150  # keeps the comment under GitHub's 65,536 characters
 
 def summary_markdown(doc: Any, *, html_path: str | None = None) -> str:
     """The report's summary, its findings and the verdicts as GitHub Markdown."""
-    from harness.report.collect import ABLATION_KEY, AUDIT_KEY
+    from harness.report.document import ABLATION_KEY, AUDIT_KEY
     from harness.report.markdown import escape
 
-    found = verdicts([p.name for p in doc.plans], doc.findings)
+    found = verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)
     parts = [_md_title(doc), _md_verdict_table(found), _md_top(found)]
     ablation = doc.extra.get(ABLATION_KEY)
     if ablation is not None:
@@ -145,8 +175,6 @@ def summary_markdown(doc: Any, *, html_path: str | None = None) -> str:
         parts.append("#### Ablation verdicts\n\n" + "\n".join(f"- {escape(t)}" for t in texts))
     audit = doc.extra.get(AUDIT_KEY)
     if audit is not None:
-        from harness.report.html_sections import dataset_line
-
         parts.append(f"#### Dataset\n\n{escape(dataset_line(audit))}")
     parts.append(_md_findings(doc.findings))
     if html_path:

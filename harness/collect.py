@@ -1,5 +1,8 @@
 """Gather everything the HTML report shows into one ``ReportDocument``.
 
+It reads storages, lints and audits, so it lives outside ``harness.report``, which renders
+only.
+
 Each part comes from its own producer: plans and findings from the lint pipeline, the diff
 from ``harness.diff``, schedules from ``harness.schedule``, the dataset audit from
 ``harness.audit`` and the ablation statistics from ``harness.ablate.stats``. Nothing here
@@ -16,10 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.findings import Finding, Severity, sort_findings
-from harness.report.document import ReportDocument
-
-AUDIT_KEY = "dataset_audit"
-ABLATION_KEY = "ablation"
+from harness.report.document import ABLATION_KEY, AUDIT_KEY, ReportDocument
 
 
 @dataclass(frozen=True)
