@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.output_guard import refuse_if_read, refuse_output_over_inputs
+
+__all__ = ["emit", "refuse_output_over_inputs"]
 
 FORMATS = ("text", "json", "md", "sarif")
 
@@ -44,11 +47,12 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None, *, option: str = "-o") -> None:
     """Print to stdout, or write to a file the user named (never over one of their inputs)."""
     if not output:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
+    refuse_if_read(output, option=option)
     path = Path(output)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

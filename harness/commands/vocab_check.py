@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from harness.findings import Severity, sort_findings
     from harness.report.document import ReportDocument, render
 
+    common.refuse_output_over_inputs(
+        args.output, [args.base, args.extended, args.dataset, args.eval_dataset]
+    )
     check = check_vocab(
         args.base,
         args.extended,
