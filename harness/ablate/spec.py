@@ -291,19 +291,22 @@ def default_workdir(spec: AblationSpec) -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+    from harness.plan.loaders.bounds import budget_for, check_tree, value_problem
+    from harness.plan.loaders.text import read_text
+
+    if not path.exists():
         raise HarnessError(
             "ablation spec not found", where=str(path), fix="pass the path of a .toml spec"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
+        )
+    text = read_text(path, str(path))  # refuses a FIFO, a device, bytes that are not UTF-8
+    try:
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError) as error:  # TOMLDecodeError, a 4300+ digit integer
         raise HarnessError(
-            f"not valid TOML: {error}", where=str(path), fix="fix the TOML syntax"
+            f"not valid TOML: {value_problem(error)}", where=str(path), fix="fix the TOML syntax"
         ) from None
-    except OSError as error:
-        raise HarnessError(f"cannot read: {error.strerror}", where=str(path)) from None
+    check_tree(data, str(path), budget_for(text))
+    return data
 
 
 def _load_base_plan(path: Path) -> Plan:

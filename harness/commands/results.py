@@ -94,7 +94,9 @@ def _text(summary: dict[str, Any]) -> str:
     if failed:
         lines.append("failed trials:")
         lines += [f"  {_failed(t)}" for t in failed]
-    return "\n".join(lines)
+    from harness.report.safe_text import safe_text
+
+    return "\n".join(safe_text(line) for line in lines)  # failure reasons: untrusted text
 
 
 def _failed(trial: dict[str, Any]) -> str:
