@@ -219,6 +219,7 @@ def load_spec(
             where=f"{where}: factors.{clash[0]}",
             fix="rename the factor",
         )
+    _check_value_types(spec)
     if not spec.factors and spec.search is None:
         raise HarnessError(
             "the spec has neither [factors] nor [search]: nothing to compare",
@@ -232,6 +233,20 @@ def load_spec(
             fix="use e.g. heartbeat_interval = 10 and grace_period = 60",
         )
     return with_quick_run(spec, steps=steps, seeds=seeds)
+
+
+def _check_value_types(spec: AblationSpec) -> None:
+    """Every arm's values have the types the trainer needs (lr = "fast" fails every trial),
+    checked here, before any trial runs."""
+    from harness.plan.defaults import load_table
+    from harness.plan.loaders.value_types import check_types
+
+    table = load_table(spec.plan.library)
+    check_types(spec.plan, table)
+    for arm in spec.arms:
+        check_types(
+            apply_overrides(spec.plan, spec.arm_overrides(arm), spec.path, "factors"), table
+        )
 
 
 def with_quick_run(spec: AblationSpec, *, steps: int | None, seeds: int | None) -> AblationSpec:

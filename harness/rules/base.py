@@ -33,7 +33,16 @@ FAMILIES = {
     "K": "keys",
 }
 # One module per family; importing it registers its rules.
-_MODULES = ("schedule", "optimizer", "model", "data", "bookkeeping", "extras", "keys")
+_MODULES = (
+    "schedule",
+    "optimizer",
+    "model",
+    "data",
+    "bookkeeping",
+    "extras",
+    "keys",
+    "values",
+)
 DOC_SECTIONS = (
     "## What it does",
     "## Why is this bad?",

@@ -43,6 +43,12 @@ def load_json(path: Path, display: str) -> RawConfig:
             where=display,
             fix="point at the config.json a Coqui training run writes",
         )
+    if not data:
+        raise HarnessError(
+            "the config is empty: there is nothing to check",
+            where=display,
+            fix="point at the config.json a Coqui training run writes",
+        )
     lines = json_lines(text)
     settings = [
         Setting(key, value, Source(file=display, key=key, line=line_of(key, lines)))

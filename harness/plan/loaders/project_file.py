@@ -64,6 +64,12 @@ def _raw(data: Any, path: Path, display: str, lines: dict[str, int]) -> RawConfi
             where=display,
             fix="write key = value settings (see baselines/*.toml for the format)",
         )
+    if not data:
+        raise HarnessError(
+            "the config is empty: there is nothing to check",
+            where=display,
+            fix="write the run's settings (see baselines/*.toml for the format)",
+        )
     return raw_from_mapping(data, name=path.stem, path=display, lines=lines)
 
 
