@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.output_guard import watch_reads
+from harness.report.safe_text import safe_text
 
 COMMANDS = (
     "lint",
@@ -66,10 +68,12 @@ def _command_module(name: str):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    outputs = {"-o": getattr(args, "output", None), "--markdown": getattr(args, "markdown", None)}
     try:
-        return int(args.run(args))
+        with watch_reads(outputs):
+            return int(args.run(args))
     except HarnessError as error:
-        print(f"xtts-harness: error: {error.one_line()}", file=sys.stderr)
+        print(f"xtts-harness: error: {safe_text(error.one_line())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("xtts-harness: interrupted", file=sys.stderr)

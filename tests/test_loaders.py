@@ -464,7 +464,7 @@ BAD_INPUTS = {
     "wrong type": (
         lambda t: _write(t, "c.toml", 'epochs = "many"\n'),
         [],
-        r"c\.toml:1 \(epochs\): epochs must be a number",
+        r"c\.toml:1 \(epochs\): epochs must be a whole number",
     ),
     "wrong bool": (
         lambda t: _write(t, "c.toml", "[model_args]\ngpt_use_perceiver_resampler = 1\n"),

@@ -219,6 +219,7 @@ def load_spec(
             where=f"{where}: factors.{clash[0]}",
             fix="rename the factor",
         )
+    _check_value_types(spec)
     if not spec.factors and spec.search is None:
         raise HarnessError(
             "the spec has neither [factors] nor [search]: nothing to compare",
@@ -232,6 +233,20 @@ def load_spec(
             fix="use e.g. heartbeat_interval = 10 and grace_period = 60",
         )
     return with_quick_run(spec, steps=steps, seeds=seeds)
+
+
+def _check_value_types(spec: AblationSpec) -> None:
+    """Every arm's values have the types the trainer needs (lr = "fast" fails every trial),
+    checked here, before any trial runs."""
+    from harness.plan.defaults import load_table
+    from harness.plan.loaders.value_types import check_types
+
+    table = load_table(spec.plan.library)
+    check_types(spec.plan, table)
+    for arm in spec.arms:
+        check_types(
+            apply_overrides(spec.plan, spec.arm_overrides(arm), spec.path, "factors"), table
+        )
 
 
 def with_quick_run(spec: AblationSpec, *, steps: int | None, seeds: int | None) -> AblationSpec:
@@ -291,19 +306,22 @@ def default_workdir(spec: AblationSpec) -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+    from harness.plan.loaders.bounds import budget_for, check_tree, value_problem
+    from harness.plan.loaders.text import read_text
+
+    if not path.exists():
         raise HarnessError(
             "ablation spec not found", where=str(path), fix="pass the path of a .toml spec"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
+        )
+    text = read_text(path, str(path))  # refuses a FIFO, a device, bytes that are not UTF-8
+    try:
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError) as error:  # TOMLDecodeError, a 4300+ digit integer
         raise HarnessError(
-            f"not valid TOML: {error}", where=str(path), fix="fix the TOML syntax"
+            f"not valid TOML: {value_problem(error)}", where=str(path), fix="fix the TOML syntax"
         ) from None
-    except OSError as error:
-        raise HarnessError(f"cannot read: {error.strerror}", where=str(path)) from None
+    check_tree(data, str(path), budget_for(text))
+    return data
 
 
 def _load_base_plan(path: Path) -> Plan:

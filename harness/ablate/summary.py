@@ -178,15 +178,10 @@ def load_study(storage_url: str, name: str | None) -> Any:
     """The named study, or the only one in the storage."""
     import optuna
 
-    from harness.ablate.storage import open_storage, redact, sqlite_path
+    from harness.ablate.readonly import open_storage_readonly
+    from harness.ablate.storage import redact
 
-    path = sqlite_path(storage_url)
-    if path is not None and not path.exists():
-        raise HarnessError(
-            f"no study storage at {path}",
-            fix="run `xtts-harness ablate SPEC` first, or pass --storage URL",
-        )
-    storage = open_storage(storage_url)
+    storage = open_storage_readonly(storage_url)  # a reading command changes nothing
     names = sorted(optuna.get_all_study_names(storage))
     if name is None:
         if len(names) != 1:

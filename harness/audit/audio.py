@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import struct
 from dataclasses import dataclass
 
@@ -67,8 +68,12 @@ def resampled_length(frames: int, orig_rate: int, new_rate: int) -> int:
 
 def probe(path: str) -> AudioInfo:
     """Header facts for one file; never raises for a bad file."""
-    if not os.path.exists(path):
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, a dangling link, a symlink loop, a NUL byte
         return AudioInfo(exists=False)
+    if not stat.S_ISREG(mode):  # a FIFO or device would block the read, or never end
+        return AudioInfo(exists=True, error="not a regular file (a FIFO, socket or device)")
     try:
         info = wav_header(path) or _soundfile_info(path)
     except Exception as error:  # libsndfile raises several types for unreadable input

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from harness.audit.samples import FORMATTERS, DatasetSource, Metadata, Sample
@@ -116,7 +117,7 @@ def read_coqui(path: Path, root: Path, split: str) -> Metadata:
     if "audio_file" not in fields or "text" not in fields:
         raise _header_error(path, text.split("\n", 1)[0], COQUI_HEADER)
     meta = Metadata(path=path, split=split, formatter="coqui")
-    for row in reader:
+    for row in _rows(reader, path):
         extra = row.get(None) or []  # type: ignore[call-overload]
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
         audio_file = row["audio_file"]
@@ -141,6 +142,18 @@ def read_coqui(path: Path, root: Path, split: str) -> Metadata:
             fix="add audio_file|text|speaker_name rows",
         )
     return meta
+
+
+def _rows(reader: csv.DictReader, path: Path) -> Iterator[dict]:
+    """The reader's rows; a row the csv module cannot read is one line, not a traceback."""
+    try:
+        yield from reader
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit() (128 KiB)
+        raise HarnessError(
+            f"the csv module cannot read this row ({error}); the coqui formatter fails on it",
+            where=f"{path}:{reader.line_num}",
+            fix="check the row's quotes and length (one field may hold at most 128 KiB)",
+        ) from None
 
 
 def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
@@ -176,6 +189,9 @@ def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
 
 def _read_text(path: Path) -> str:
     """The file as UTF-8 (the formatters' encoding); a clear error where it is not."""
+    from harness.plan.loaders.text import refuse_special_file
+
+    refuse_special_file(path, str(path))  # a FIFO in the dataset would block the read
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -32,7 +32,18 @@ def read_vocab(path: str | Path) -> Vocab:
     """Load with tokenizers (so a file it rejects is a clear error) and read the JSON."""
     path = Path(path)
     load_tokenizer(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return _vocab(path, json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+        # tokenizers accepted the file, so only an odd shape gets here (ids as text, ...)
+        raise HarnessError(
+            f"not a tokenizers vocab.json this tool can read ({type(error).__name__})",
+            where=str(path),
+            fix="use the vocab.json of an XTTS checkpoint, extended with tokenizers",
+        ) from None
+
+
+def _vocab(path: Path, data: dict) -> Vocab:
     model = data.get("model") or {}
     if model.get("type") != "BPE":
         raise HarnessError(

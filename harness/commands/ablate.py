@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.commands.common import add_format, add_output, emit
+from harness.commands.common import add_format, add_output, emit, refuse_output_over_inputs
 
 HELP = "run a seeded ablation (EMA, warmup, LR, weight decay) on the real Coqui GPT trainer"
 
@@ -52,9 +52,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise HarnessError("--workers must be at least 1", fix="e.g. --workers 2")
+    from harness.ablate.storage import sqlite_path
+
+    refuse_output_over_inputs(args.output, [args.spec])
     spec = load_spec(Path(args.spec), steps=args.steps, seeds=args.seeds)
-    _check_plan(spec)
     url = normalize_url(args.storage) if args.storage else spec.storage or default_storage()
+    # the study database is an input too: the trials already in it would be lost
+    refuse_output_over_inputs(
+        args.output,
+        [spec.base, spec.data.vocab, spec.scale.checkpoint_dir, sqlite_path(url)],
+    )
+    _check_plan(spec)
     study = run_study(spec, url, workers=args.workers, resume=args.resume)
     from harness.ablate.summary import study_summary
 

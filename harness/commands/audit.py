@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     from harness.plan.load import load_plan
     from harness.report import ReportDocument, render
 
+    common.refuse_output_over_inputs(
+        args.output, [args.config, args.dataset, args.eval_dataset, args.vocab]
+    )
     plan = load_plan(args.config, overrides=args.overrides)
     result = audit_dataset(
         plan,

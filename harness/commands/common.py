@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.output_guard import refuse_if_read, refuse_output_over_inputs
+
+__all__ = ["emit", "refuse_output_over_inputs"]
 
 FORMATS = ("text", "json", "md", "sarif")
 
@@ -44,15 +47,27 @@ def add_fail_on(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str, output: str | None, *, option: str = "-o") -> None:
     """Print to stdout, or write to a file the user named (never over one of their inputs)."""
+    text = text if text.endswith("\n") else text + "\n"
     if not output:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        # a file name that is not UTF-8 arrives as lone surrogates: show them escaped
+        # (\udcff) rather than fail on a strict UTF-8 stdout
+        encoding = sys.stdout.encoding or "utf-8"
+        safe = text.encode(encoding, "backslashreplace")
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a StringIO stands in for stdout
+            sys.stdout.write(safe.decode(encoding))
+            return
+        sys.stdout.flush()
+        buffer.write(safe)
+        buffer.flush()
         return
+    refuse_if_read(output, option=option)
     path = Path(output)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as error:
         raise HarnessError(
             f"cannot write {path}: {error.strerror}", fix="choose a writable --output path"

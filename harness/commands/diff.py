@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.plan.load import load_plan
     from harness.report import ReportDocument, render
 
+    common.refuse_output_over_inputs(args.output, [args.reference, *args.candidates])
     reference = load_plan(args.reference)
     plans = load_candidates(args.candidates, args.overrides)
     doc = ReportDocument(

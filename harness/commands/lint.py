@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.lint import lint_plans, load_candidates, load_reference
     from harness.report import ReportDocument, render
 
+    common.refuse_output_over_inputs(args.output, [*args.candidates, args.baseline])
     reference = load_reference(args.baseline)
     plans = load_candidates(args.candidates, args.overrides)
     findings, schedules = lint_plans(

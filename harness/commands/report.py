@@ -95,10 +95,18 @@ def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
     """The report never lands on a config, or inside the dataset the user gave."""
     from pathlib import Path
 
+    from harness.ablate.storage import normalize_url, sqlite_path
     from harness.errors import HarnessError
+    from harness.output_guard import same_file
 
-    inputs = [*args.candidates, args.baseline, args.vocab, args.eval_dataset]
-    files = {Path(p).resolve() for p in inputs if p and Path(p).exists()}
+    storage = sqlite_path(normalize_url(args.storage)) if args.storage else None
+    inputs = [*args.candidates, args.baseline, args.vocab, args.eval_dataset, storage]
+    common.refuse_output_over_inputs(args.output, inputs)
+    common.refuse_output_over_inputs(args.markdown, inputs, option="--markdown")
+    if args.markdown and same_file(args.output, args.markdown):
+        raise HarnessError(
+            "-o and --markdown name the same file", fix="give the Markdown file its own name"
+        )
     dataset = Path(args.dataset).resolve() if args.dataset else None
     if dataset is not None and dataset.is_file():
         dataset = dataset.parent  # a metadata file: its folder holds the dataset
@@ -107,7 +115,7 @@ def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
             continue
         path = Path(target).resolve()
         inside = dataset is not None and (path == dataset or dataset in path.parents)
-        if path in files or inside:
+        if inside:
             raise HarnessError(
                 f"{option} {target} would overwrite an input of the report",
                 fix="write the report elsewhere, e.g. -o reports/NAME/index.html",
@@ -116,13 +124,17 @@ def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
 
 def write_outputs(doc, output: str, markdown: str | None, *, title: str | None = None) -> int:
     """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
+    from harness.output_guard import refuse_if_read
     from harness.report.html import write_html
     from harness.report.summary import summary_markdown
 
+    refuse_if_read(output)
+    if markdown:
+        refuse_if_read(markdown, option="--markdown")
     path = write_html(doc, output, title=title)
     line = f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:
-        common.emit(summary_markdown(doc, html_path=str(path)), markdown)
+        common.emit(summary_markdown(doc, html_path=str(path)), markdown, option="--markdown")
         line += f"; summary in {markdown}"
     print(line)
     return doc.exit_code()

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.commands.common import add_format, add_output, emit
+from harness.commands.common import add_format, add_output, emit, refuse_output_over_inputs
 
 HELP = "show an ablation study: arms, paired effects, verdicts (text, json or md)"
 
@@ -34,19 +34,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     from harness.ablate.spec import default_storage
-    from harness.ablate.storage import normalize_url, redact
+    from harness.ablate.storage import normalize_url, redact, sqlite_path
     from harness.ablate.summary import load_study, study_summary
 
+    refuse_output_over_inputs(args.output, [args.study if _is_spec(args.study) else None])
     name, spec_storage = _study_and_storage(args.study)
     url = normalize_url(args.storage) if args.storage else spec_storage or default_storage()
+    refuse_output_over_inputs(args.output, [sqlite_path(url)])
     summary = study_summary(load_study(url, name))
     summary["storage"] = redact(url)
     emit(render(summary, args.format), args.output)
     return 0
 
 
+def _is_spec(study: str | None) -> bool:
+    return study is not None and study.endswith(".toml")
+
+
 def _study_and_storage(study: str | None) -> tuple[str | None, str | None]:
-    if study is None or not study.endswith(".toml"):
+    if study is None or not _is_spec(study):
         return study, None
     from harness.ablate.spec import load_spec
 
@@ -88,7 +94,9 @@ def _text(summary: dict[str, Any]) -> str:
     if failed:
         lines.append("failed trials:")
         lines += [f"  {_failed(t)}" for t in failed]
-    return "\n".join(lines)
+    from harness.report.safe_text import safe_text
+
+    return "\n".join(safe_text(line) for line in lines)  # failure reasons: untrusted text
 
 
 def _failed(trial: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.report import ReportDocument, render
     from harness.schedule import compute_schedule
 
+    common.refuse_output_over_inputs(args.output, args.configs)
     overrides = list(args.overrides)
     if args.dataset_size is not None:
         overrides.append(f"dataset_size={args.dataset_size}")

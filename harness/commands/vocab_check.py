@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--checkpoint-text-tokens",
-        type=int,
+        type=_positive_int,
         default=6681,
         metavar="N",
         help="rows of gpt.text_embedding in the checkpoint to fine-tune (default: 6681, "
@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from harness.findings import Severity, sort_findings
     from harness.report import ReportDocument, render
 
+    common.refuse_output_over_inputs(
+        args.output, [args.base, args.extended, args.dataset, args.eval_dataset]
+    )
     check = check_vocab(
         args.base,
         args.extended,
@@ -82,3 +85,13 @@ def _texts(dataset: str, eval_dataset: str | None) -> list[str]:
 
     source = readers.locate(dataset, eval_dataset)
     return [sample.text for meta in readers.read(source) for sample in meta.samples]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value

@@ -68,7 +68,7 @@ def write_html(doc: ReportDocument, path: str | Path, *, title: str | None = Non
     text = render_html(doc, title=title)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as error:
         raise HarnessError(
             f"cannot write the report to {target}: {error.strerror}",

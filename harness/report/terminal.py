@@ -21,6 +21,7 @@ from harness.report.document import (
     schedule_lines,
     where,
 )
+from harness.report.safe_text import safe_text
 from harness.sections import section_title
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -181,7 +182,8 @@ def _summary(console: Any, doc: ReportDocument) -> None:
 
 
 def _esc(text: str) -> str:
-    """Config text must not be read as rich markup ("[bold]" in a run name...)."""
+    """Config text must not be read as rich markup ("[bold]" in a run name...), nor reach
+    the terminal as control or bidi characters (safe_text)."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(safe_text(text))

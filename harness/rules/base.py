@@ -33,7 +33,16 @@ FAMILIES = {
     "K": "keys",
 }
 # One module per family; importing it registers its rules.
-_MODULES = ("schedule", "optimizer", "model", "data", "bookkeeping", "extras", "keys")
+_MODULES = (
+    "schedule",
+    "optimizer",
+    "model",
+    "data",
+    "bookkeeping",
+    "extras",
+    "keys",
+    "values",
+)
 DOC_SECTIONS = (
     "## What it does",
     "## Why is this bad?",
@@ -139,6 +148,9 @@ def _finding(made: Rule, problem: Problem, plan: Plan) -> Finding:
 def locate(plan: Plan, key: str | None) -> tuple[str | None, int | None]:
     """File and line of an explicit value (or of the first explicit value under ``key``)."""
     if key is not None:
+        exact = plan.setting(key) or _unknown_index(plan).get(key)
+        if exact is not None and not exact.source.is_default:  # no scan: many keys stay linear
+            return exact.source.file or plan.path, exact.source.line
         settings = [plan.setting(key)] if plan.setting(key) is not None else []
         settings += [s for k, s in plan.settings.items() if k.startswith((key + ".", key + "["))]
         settings += [s for s in plan.unknown_keys if s.key == key]
@@ -146,6 +158,19 @@ def locate(plan: Plan, key: str | None) -> tuple[str | None, int | None]:
             if setting is not None and not setting.source.is_default:
                 return setting.source.file or plan.path, setting.source.line
     return plan.path, None
+
+
+_UNKNOWN_INDEX: list[tuple[Plan, dict[str, Any]]] = []  # the last plan's index only
+
+
+def _unknown_index(plan: Plan) -> dict[str, Any]:
+    """The plan's unknown keys by name, built once per plan (rules locate each of them)."""
+    if not _UNKNOWN_INDEX or _UNKNOWN_INDEX[0][0] is not plan:
+        index = {}
+        for setting in plan.unknown_keys:
+            index.setdefault(setting.key, setting)
+        _UNKNOWN_INDEX[:] = [(plan, index)]
+    return _UNKNOWN_INDEX[0][1]
 
 
 def _load_families() -> None:
@@ -222,8 +247,20 @@ def number(value: Any) -> float | None:
     return float(value) if value == value and abs(value) != float("inf") else None
 
 
+SHOWN_CHARS = 60  # a value quoted in a message; the JSON output and the file have all of it
+
+
 def fmt(value: Any) -> str:
-    """Numbers as a user would write them: 5e-06, 0.01, 100000, [1, 2, 3]."""
+    """Numbers as a user would write them: 5e-06, 0.01, 100000, [1, 2, 3]; long values cut."""
+    text = _fmt(value)
+    if len(text) > SHOWN_CHARS:
+        return f"{text[: SHOWN_CHARS - 3]}..."
+    return text
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and len(value) > SHOWN_CHARS:
+        value = value[:SHOWN_CHARS]  # enough to fill the cut; a million items are not joined
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, float):

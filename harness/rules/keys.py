@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from functools import cache, lru_cache
 
 from harness.findings import Severity
 from harness.plan import Plan
@@ -34,16 +35,36 @@ def _close(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+MATCHED_KEY_CHARS = 80  # a longer key is no misspelling of a real one: not worth matching
+HINTED_KEYS = 200  # unknown keys that get a "did you mean"; the search costs ~1 ms each
+
+
 def closest_key(plan: Plan, key: str) -> str | None:
     """The real key a misspelled one most likely meant (``lr_sheduler`` -> ``lr_scheduler``)."""
-    table = load_table(plan.library)
+    if len(key) > MATCHED_KEY_CHARS:
+        return None
+    return _closest_key(plan.library, key)
+
+
+@cache
+def _key_index(library: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """Every real key's root, and the real keys under each root (built once per table)."""
+    table = load_table(library)
     keys = [*table.config, *table.trainer_args, *FACT_KEYS, *_extra_keys(), *table.dict_fields]
+    by_root: dict[str, list[str]] = {}
+    for k in keys:
+        by_root.setdefault(root_of(k), []).append(k)
+    return tuple(sorted(by_root)), {r: tuple(ks) for r, ks in by_root.items()}
+
+
+@lru_cache(maxsize=4096)
+def _closest_key(library: str, key: str) -> str | None:
+    roots, by_root = _key_index(library)
     root = root_of(key)
-    roots = sorted({root_of(k) for k in keys})
-    if root not in roots:
+    if root not in by_root:
         better = _close(root, roots)
         return None if better is None else better + key[len(root) :]
-    return _close(key, [k for k in keys if root_of(k) == root])
+    return _close(key, by_root[root])
 
 
 def _extra_keys() -> frozenset[str]:
@@ -100,8 +121,8 @@ def unknown_key(ctx: RuleContext) -> Iterator[Problem]:
       keys that are not fields; checked with
       `GPTTrainerConfig().from_dict({"lr_sheduler": ...})`.
     """
-    for key, value in _unknown_settings(ctx.plan):
-        meant = closest_key(ctx.plan, key)
+    for count, (key, value) in enumerate(_unknown_settings(ctx.plan)):
+        meant = closest_key(ctx.plan, key) if count < HINTED_KEYS else None
         hint = ""
         if meant is not None:
             current = ctx.plan.setting(meant)

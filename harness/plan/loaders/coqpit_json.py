@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
 from harness.plan.flatten import flatten
+from harness.plan.loaders.bounds import budget_for, check_tree, value_problem
 from harness.plan.loaders.lines import json_lines, line_of
 from harness.plan.loaders.text import read_text
 from harness.plan.source import Setting, Source
@@ -29,9 +30,22 @@ def load_json(path: Path, display: str) -> RawConfig:
             where=f"{display}:{error.lineno}",
             fix="correct the syntax at that line (a trailing comma or a missing quote?)",
         ) from None
+    except (ValueError, RecursionError) as error:  # an integer of 4300+ digits; deep nesting
+        raise HarnessError(
+            f"a value cannot be read: {value_problem(error)}",
+            where=display,
+            fix="write numbers of at most a few dozen digits, and values a few levels deep",
+        ) from None
+    check_tree(data, display, budget_for(text))
     if not isinstance(data, dict):
         raise HarnessError(
             f"the top level must be a JSON object of config fields, not {type(data).__name__}",
+            where=display,
+            fix="point at the config.json a Coqui training run writes",
+        )
+    if not data:
+        raise HarnessError(
+            "the config is empty: there is nothing to check",
             where=display,
             fix="point at the config.json a Coqui training run writes",
         )

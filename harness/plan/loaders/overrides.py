@@ -23,6 +23,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
 from harness.plan.flatten import flatten
+from harness.plan.loaders.bounds import budget_for, check_tree
 from harness.plan.source import Setting, Source
 
 OVERRIDE_FILE = "--set"
@@ -84,6 +85,7 @@ def parse_override(text: str) -> list[Setting]:
             fix="use a dotted key such as lr_scheduler_params.milestones or grad_accum_steps",
         )
     value = parse_value(raw_value, written)
+    check_tree(value, f"{OVERRIDE_FILE} {written}", budget_for(raw_value))
     key, convert = ALIASES.get(written, (written, None))
     if convert is not None:
         value = convert(value, written)

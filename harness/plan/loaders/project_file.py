@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
+from harness.plan.loaders.bounds import budget_for, check_tree, check_yaml_nodes, value_problem
 from harness.plan.loaders.lines import project_keys, toml_lines, yaml_lines
 from harness.plan.loaders.text import read_text
 from harness.plan.mapping import raw_from_mapping
@@ -25,6 +26,9 @@ def load_toml(path: Path, display: str) -> RawConfig:
             where=_where(display, _toml_line(error)),
             fix="correct the syntax at that line (key = value; strings in quotes)",
         ) from None
+    except (ValueError, RecursionError) as error:  # an integer of 4300+ digits; deep arrays
+        raise _value_error(error, display) from None
+    check_tree(data, display, budget_for(text))
     return _raw(data, path, display, project_keys(toml_lines(text)))
 
 
@@ -35,7 +39,11 @@ def load_yaml(path: Path, display: str) -> RawConfig:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:  # one parse gives both the node tree (for line numbers) and the values
         node = loader.get_single_node()
+        if node is not None:  # aliases and nesting are checked before anything expands them
+            check_yaml_nodes(node, display, budget_for(text))
         data = loader.construct_document(node) if node is not None else {}
+    except (ValueError, RecursionError, TypeError) as error:  # a 4300+ digit integer
+        raise _value_error(error, display) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -56,7 +64,21 @@ def _raw(data: Any, path: Path, display: str, lines: dict[str, int]) -> RawConfi
             where=display,
             fix="write key = value settings (see baselines/*.toml for the format)",
         )
+    if not data:
+        raise HarnessError(
+            "the config is empty: there is nothing to check",
+            where=display,
+            fix="write the run's settings (see baselines/*.toml for the format)",
+        )
     return raw_from_mapping(data, name=path.stem, path=display, lines=lines)
+
+
+def _value_error(error: Exception, display: str) -> HarnessError:
+    return HarnessError(
+        f"a value cannot be read: {value_problem(error)}",
+        where=display,
+        fix="write numbers of at most a few dozen digits, and values a few levels deep",
+    )
 
 
 def _toml_line(error: Exception) -> int | None:

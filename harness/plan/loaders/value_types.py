@@ -8,6 +8,7 @@ and extras the project defines.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from harness.errors import HarnessError
@@ -25,7 +26,14 @@ EXPLICIT: dict[str, str] = {
     "checkpoint_text_tokens": "count",
     "language": "str",
     "extras.warmup.steps": "size",
+    # a run of 2.5, 0 or -5 epochs, or batches of 0 samples, cannot mean anything
+    "epochs": "count",
+    "batch_size": "count",
+    "eval_batch_size": "count",
 }
+# A NaN is never a setting; an infinite learning rate neither (other keys, such as
+# max_audio_len, use inf for "no limit").
+NEVER_INFINITE = ("lr",)
 MULTI_OPTIMIZER = ("lr", "optimizer", "lr_scheduler")  # coqpit allows a list per optimizer
 WARMUP_UNITS = ("optimizer_steps", "epochs")
 DESCRIPTION = {
@@ -48,6 +56,8 @@ def check_types(plan: Plan, table: DefaultsTable) -> None:
         expected = expected_type(setting.key, table)
         if expected and not _matches(setting.value, expected, setting.key):
             raise _error(setting, DESCRIPTION[expected])
+        if expected in ("number", "count", "size") and not _finite_enough(setting):
+            raise _error(setting, "a finite number")
         if setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
             raise _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
 
@@ -91,6 +101,16 @@ def _matches(value: Any, expected: str, key: str) -> bool:
         "size": is_whole and value >= 0,
     }
     return checks[expected]
+
+
+def _finite_enough(setting: Setting) -> bool:
+    values = setting.value if isinstance(setting.value, list) else [setting.value]
+    for value in values:
+        if isinstance(value, float) and value != value:
+            return False
+        if isinstance(value, float) and setting.key in NEVER_INFINITE and abs(value) == math.inf:
+            return False
+    return True
 
 
 def _error(setting: Setting, wanted: str) -> HarnessError:
