@@ -87,7 +87,7 @@ def _script_plans(
     for path in result.paths:
         raw = apply_overrides(path.raw, rest)
         meta = {**raw.meta, "reading": result.reading, "path_condition": path.conditions}
-        meta["command_line_rejections"] = path.rejections
+        meta["command_line_rejections"] = [vars(r).copy() for r in path.rejections]
         if path.conditions:
             raw = replace(raw, name=f"{raw.name} [{'; '.join(path.conditions)}]")
         plans.append(_finish(replace(raw, meta=meta), library))

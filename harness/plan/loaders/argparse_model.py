@@ -296,25 +296,41 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def _closest(flag: str, parser: argparse.ArgumentParser) -> str | None:
+    """The real flag meant: one whose words the typed flag contains (``--num_epochs`` ->
+    ``--epochs``, ``--language`` -> ``--lang``), else one that contains them, else the
+    closest spelling."""
     name = flag.split("=", 1)[0]
+    words = {f.lstrip("-").replace("-", "_"): f for f in _flags(parser) if f.startswith("--")}
+    stem = name.lstrip("-").replace("-", "_")
+    inside = sorted((w for w in words if len(w) > 1 and w in stem), key=len, reverse=True)
+    if inside:
+        return words[inside[0]]
+    around = sorted((w for w in words if stem and stem in w), key=len)
+    if around:
+        return words[around[0]]
     close = difflib.get_close_matches(name, _flags(parser), n=1, cutoff=0.5)
-    if not close:  # --num_epochs vs --epochs: compare the words without the dashes
-        words = {f.lstrip("-").replace("-", "_"): f for f in _flags(parser)}
-        stem = name.lstrip("-").replace("-", "_")
-        found = [w for w in words if w and (w in stem or stem in w)]
-        close = [words[found[0]]] if found else []
     return close[0] if close else None
 
 
 def _unknown_flags(extras: list[str], parser: argparse.ArgumentParser) -> list[Rejection]:
+    """What ``parse_args`` would call "unrecognized arguments": unknown flags (with the
+    closest real one), and stray values that no unknown flag took."""
     found = []
+    after_flag = False
     for token in extras:
-        if not token.startswith("-") or re.fullmatch(r"-\d+(\.\d*)?", token) or token == "--":
+        is_flag = token.startswith("-") and not re.fullmatch(r"-\d+(\.\d*)?", token)
+        if token == "--" or (not is_flag and after_flag):
+            after_flag = False
             continue
+        if not is_flag:
+            found.append(Rejection("C901", token, f"unrecognized argument {token!r}"))
+            continue
+        after_flag = "=" not in token
+        flag = token.split("=", 1)[0]
         closest = _closest(token, parser)
         hint = f"; did you mean {closest}?" if closest else ""
-        message = f"the script's parser has no {token.split('=', 1)[0]}{hint}"
-        found.append(Rejection("C901", token.split("=", 1)[0], message, closest))
+        message = f"the script's parser has no {flag}{hint}"
+        found.append(Rejection("C901", flag, message, closest))
     return found
 
 
