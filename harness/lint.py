@@ -19,9 +19,17 @@ def load_reference(name_or_path: str | None) -> Plan | None:
 
 
 def load_candidates(targets: Sequence[str], overrides: Sequence[str] = ()) -> list[Plan]:
-    from harness.plan.load import load_plan
+    """Plans of each target; a target list starting with ``python`` is one command line
+    (``lint -- python train.py --lang am``), and a script gives one plan per path."""
+    from harness.plan.load import load_plans
+    from harness.plan.loaders.command_line import from_tokens, is_command
 
-    return [load_plan(target, overrides=overrides) for target in targets]
+    if is_command(targets):
+        return load_plans(from_tokens(targets), overrides=overrides)
+    plans: list[Plan] = []
+    for target in targets:
+        plans += load_plans(target, overrides=overrides)
+    return plans
 
 
 def lint_plans(

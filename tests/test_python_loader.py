@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.plan.load import load_plan, load_raw
+from harness.plan.load import load_plan, load_plans, load_raw
 from harness.plan.source import Unknown
 
 FIXTURES = Path(__file__).with_name("fixtures") / "configs"
@@ -92,28 +92,33 @@ def test_recipe_style_module_constants() -> None:
 
 def test_unresolvable_values_are_unknown_with_their_text() -> None:
     path = FIXTURES / "unresolvable" / "train.py"
-    plan = load_plan(path)
+    small, large = load_plans(path)  # `if USE_SMALL:` (from os.environ): one plan per path
     expected = {
         "epochs": "num_epochs",  # a parameter without a default
-        "batch_size": "BATCH",  # rebound inside `if USE_SMALL:`
         "lr": "pick_lr()",  # a call into a module that is not there
         "optimizer_params.eps": "random.random()",
         "lr_scheduler_params.milestones": "[STEPS, 2 * STEPS]",  # STEPS from os.environ
         "grad_accum_steps": "STEPS // 2",
-        "save_step": "config.save_step = 100",  # assigned in a branch
     }
-    for key, text in expected.items():
-        value = plan.get(key)
-        assert isinstance(value, Unknown) and value.text == text, key
-    assert plan.source_of("lr").line == _line(path, "lr=pick_lr()")
-    assert plan.source_of("save_step").line == _line(path, "config.save_step = 100")
-    # The known parts are still read.
-    assert plan.get("optimizer_params.betas") == [0.9, 0.96]
-    assert plan.get("optimizer_params.weight_decay") == 0.01  # parameter default
-    assert plan.get("lr_scheduler_params.gamma") == 0.5
-    assert plan.get("print_step") == 10  # `config.print_step = 10` after construction
-    assert plan.get("model_args.max_text_length") == 300  # `model_args.max_text_length = 300`
-    assert plan.batching.epochs is None  # Unknown is never taken for a number
+    for plan in (small, large):
+        for key, text in expected.items():
+            value = plan.get(key)
+            assert isinstance(value, Unknown) and value.text == text, key
+        assert plan.source_of("lr").line == _line(path, "lr=pick_lr()")
+        # The known parts are still read.
+        assert plan.get("optimizer_params.betas") == [0.9, 0.96]
+        assert plan.get("optimizer_params.weight_decay") == 0.01  # parameter default
+        assert plan.get("lr_scheduler_params.gamma") == 0.5
+        assert plan.get("print_step") == 10  # `config.print_step = 10` after construction
+        assert plan.get("model_args.max_text_length") == 300
+        assert plan.batching.epochs is None  # Unknown is never taken for a number
+    # Both `if USE_SMALL:` statements take the same outcome on a path.
+    line = _line(path, "if USE_SMALL:")
+    assert small.meta["path_condition"] == [f"when USE_SMALL ({small.path}:{line})"]
+    assert large.meta["path_condition"] == [f"when USE_SMALL is false ({small.path}:{line})"]
+    assert (small.get("batch_size"), large.get("batch_size")) == (1, 2)
+    assert small.get("save_step") == 100 and large.source_of("save_step").is_default
+    assert small.source_of("save_step").line == _line(path, "config.save_step = 100")
 
 
 def test_scripts_are_never_run(tmp_path: Path) -> None:
@@ -231,7 +236,7 @@ def test_extras_and_conditional_objects(tmp_path: Path) -> None:
     assert plan.get("extras.lora.enabled") is True
     assert plan.get("extras.lora.targets") == ["c_attn", "c_proj"]
     assert (plan.get("extras.lora.r"), plan.get("extras.lora.alpha")) == (8, 32)
-    assert isinstance(plan.get("extras.ema.enabled"), Unknown)  # only inside `if USE_EMA:`
+    assert plan.get("extras.ema.enabled") is True  # `if USE_EMA:` with USE_EMA = True
     assert plan.get("extras.ema.decay") == 0.999
     assert plan.get("extras.warmup.enabled") is True and plan.get("extras.warmup.steps") == 500
 
@@ -253,10 +258,10 @@ def test_a_broken_settings_module_leaves_its_values_unknown(tmp_path: Path) -> N
     path = _script(tmp_path, "import config\nc = GPTTrainerConfig(lr=config.LR)", config="LR = (")
     raw = load_raw(path)
     assert raw.settings[0].value == Unknown("config.LR")
-    assert any("config.py" in note and "SyntaxError" in note for note in raw.meta["notes"])
+    assert any("config.py" in note and "not valid Python" in note for note in raw.meta["notes"])
 
 
-def test_two_configs_in_a_branch_reads_the_last(tmp_path: Path) -> None:
+def test_two_configs_in_a_branch_follow_the_decided_branch(tmp_path: Path) -> None:
     path = _script(
         tmp_path,
         """
@@ -268,10 +273,34 @@ def test_two_configs_in_a_branch_reads_the_last(tmp_path: Path) -> None:
             return config
         """,
     )
-    raw = load_raw(path)
+    raw = load_raw(path)  # small=False is the default: the else branch runs
     assert {s.key: s.value for s in raw.settings} == {"lr": 1e-05, "epochs": 100}
     assert raw.meta["config_call"].endswith(f":{_line(path, 'lr=1e-5')}")
-    assert any("lines" in note for note in raw.meta["notes"])
+    plans = load_plans(path, overrides=["small=true"])  # an input of the script
+    assert [(p.get("lr"), p.get("epochs")) for p in plans] == [(1e-6, 5)]
+    assert plans[0].unknown_keys == []  # `small` is an input, not an unknown config key
+
+
+def test_an_undecidable_branch_gives_one_plan_per_path(tmp_path: Path) -> None:
+    path = _script(
+        tmp_path,
+        """
+        import os
+        def train():
+            if os.environ.get("SMALL"):
+                config = GPTTrainerConfig(lr=1e-6, epochs=5)
+            else:
+                config = GPTTrainerConfig(lr=1e-5, epochs=100)
+            return config
+        """,
+    )
+    plans = load_plans(path)
+    assert [(p.get("lr"), p.get("epochs")) for p in plans] == [(1e-6, 5), (1e-5, 100)]
+    line = _line(path, "if os.environ")
+    assert plans[0].name.endswith(f'[when os.environ.get("SMALL") ({plans[0].path}:{line})]')
+    assert plans[1].meta["path_condition"][0].startswith('when os.environ.get("SMALL") is false')
+    first = load_plan(path)  # a single-plan caller gets the first path, and a note
+    assert first.get("lr") == 1e-6 and any("2 feasible paths" in n for n in first.meta["notes"])
 
 
 def test_hostile_expressions_stay_unknown_and_fast(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="flag hazards in a training config",
         description="Load CANDIDATE (coqpit JSON, run folder, TOML/YAML, or a Python training "
         "script, read without running it), compare it with a reference baseline and report "
-        "hazards. Example: xtts-harness lint experiments/amharic_bpe/after.toml",
+        "hazards. Example: xtts-harness lint experiments/amharic_bpe/after.toml. A command line "
+        "after -- is read as it runs: xtts-harness lint -- python train.py --lang am "
+        "(a .sh launcher works too)",
     )
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="config to check")
     parser.add_argument(

@@ -2,8 +2,15 @@
 
 ``target`` may be a baseline name (``gokhaneraslan-head``), a coqpit ``.json`` as the Coqui
 Trainer writes it, a run folder (its ``config.json``), a project ``.toml`` / ``.yaml`` file,
-or a ``.py`` training script (read with ``ast``, never run). ``overrides`` are ``KEY=VALUE``
-strings applied on top. Every mistake is a HarnessError with a one-line message.
+a ``.py`` training script (read with ``ast``, never run), a ``.sh`` launcher holding
+``python SCRIPT ARGS`` lines, or a ``CommandLine``. ``overrides`` are ``KEY=VALUE`` strings:
+for a script they bind its inputs first (function parameters, argparse dests), and the
+rest apply on top as config keys. Every mistake is a HarnessError with a one-line message.
+
+A script can give several plans, one per feasible path (``load_plans``); each then carries
+its conditions in ``meta["path_condition"]`` and its name. ``plan.meta["reading"]`` is the
+``ScriptReading`` (entry script, repository root, modules followed) of a script's plans:
+``_script_plans`` is where repository scanners hook in.
 """
 
 from __future__ import annotations
@@ -17,22 +24,84 @@ from harness.errors import HarnessError
 from harness.plan.build import RawConfig, build_plan
 from harness.plan.defaults import load_table
 from harness.plan.loaders import SUFFIXES, loader_for
+from harness.plan.loaders.command_line import CommandLine
 from harness.plan.loaders.overrides import apply_overrides
 from harness.plan.model import Plan
 from harness.plan.source import Setting
 
-__all__ = ["apply_overrides", "load_plan", "load_raw", "resolve_target"]
+__all__ = ["apply_overrides", "load_plan", "load_plans", "load_raw", "resolve_target"]
+
+Target = str | Path | CommandLine
 
 
-def load_plan(
-    target: str | Path, overrides: Sequence[str] = (), library: str | None = None
-) -> Plan:
-    """The effective Plan of ``target``, overrides applied, library defaults filled in."""
+def load_plan(target: Target, overrides: Sequence[str] = (), library: str | None = None) -> Plan:
+    """The effective Plan of ``target``; for a script with several paths, the first (its
+    notes say how many there are: use ``load_plans`` to get them all)."""
+    plans = load_plans(target, overrides, library)
+    if len(plans) > 1:
+        first = plans[0]
+        first.meta.setdefault("notes", []).append(
+            f"the script has {len(plans)} feasible paths; this reads the first "
+            f"({'; '.join(first.meta.get('path_condition', []))})"
+        )
+    return plans[0]
+
+
+def load_plans(
+    target: Target, overrides: Sequence[str] = (), library: str | None = None
+) -> list[Plan]:
+    """Every plan ``target`` describes: one, or one per feasible path of a script."""
+    if isinstance(target, CommandLine):
+        return _script_plans(target.script, target.args, overrides, library, target)
+    path = resolve_target(target)
+    suffix = path.suffix.lower()
+    if suffix == ".sh":
+        from harness.plan.loaders.command_line import read_launcher
+
+        plans: list[Plan] = []
+        for command in read_launcher(path, _display(path)):
+            plans += _script_plans(command.script, command.args, overrides, library, command)
+        return plans
+    if suffix == ".py":
+        return _script_plans(path, None, overrides, library, None)
+    raw = apply_overrides(load_raw(target), overrides)
+    return [_finish(raw, library)]
+
+
+def _script_plans(
+    script: Path,
+    argv: Sequence[str] | None,
+    overrides: Sequence[str],
+    library: str | None,
+    command: CommandLine | None,
+) -> list[Plan]:
+    from harness.plan.loaders.script_paths import read_script
+
+    if not script.is_file():
+        where = command.where if command else str(script)
+        raise HarnessError("no such script", where=f"{where}: {script}", fix="check the path")
+    text = f"{command.text} ({command.where})" if command else None
+    result = read_script(script, _display(script), argv, overrides, text)
+    rest = [o for o in overrides if _override_name(o) not in result.inputs]
+    plans = []
+    for path in result.paths:
+        raw = apply_overrides(path.raw, rest)
+        meta = {**raw.meta, "reading": result.reading, "path_condition": path.conditions}
+        meta["command_line_rejections"] = [vars(r).copy() for r in path.rejections]
+        if path.conditions:
+            raw = replace(raw, name=f"{raw.name} [{'; '.join(path.conditions)}]")
+        plans.append(_finish(replace(raw, meta=meta), library))
+    return plans
+
+
+def _override_name(text: str) -> str:
+    return text.partition("=")[0].strip().lstrip("-")
+
+
+def _finish(raw: RawConfig, library: str | None) -> Plan:
     from harness.plan.loaders.value_types import check_types
 
-    raw = apply_overrides(load_raw(target), overrides)
-    raw = _with_language(raw)
-    plan = build_plan(raw, library)
+    plan = build_plan(_with_language(raw), library)
     check_types(plan, load_table(plan.library))
     return plan
 
@@ -45,7 +114,8 @@ def load_raw(target: str | Path) -> RawConfig:
         raise HarnessError(
             f"unknown config format {path.suffix or '(no suffix)'!r}",
             where=str(target),
-            fix=f"give a {', '.join(SUFFIXES)} file or a training run folder",
+            fix=f"give a {', '.join(SUFFIXES)} or .sh file, a run folder, or a command "
+            "line after -- (python train.py ARGS)",
         )
     return loader(path, _display(path))
 

@@ -24,12 +24,14 @@ class Binding:
     """One statement that binds a name."""
 
     at: tuple[int, int]  # (line, column) of the statement: `a = 1; b = a` is in order
-    kind: str  # value | augassign | param | import | from | opaque
-    node: ast.expr | None = None  # the value (or the parameter default)
+    kind: str  # value | augassign | param | import | from | function | class | unpack | opaque
+    node: ast.expr | None = None  # the value (or the parameter default, or what is unpacked)
     block: tuple[int, ...] = ()
     module: str | None = None  # import / from: the module named
     name: str | None = None  # from: the imported name; augassign: the operator node's class
     op: ast.operator | None = None
+    scope: Scope | None = None  # function / class: its body
+    index: int = 0  # unpack: the position in the unpacked value
 
     @property
     def line(self) -> int:
@@ -61,9 +63,27 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     stars: list[tuple[str, int]] = field(default_factory=list)  # from X import *: (X, level)
+    definition: ast.AST | None = None  # function / class: its def statement
+
+    @property
+    def decorators(self) -> list[str]:
+        found = getattr(self.definition, "decorator_list", [])
+        return [d.id for d in found if isinstance(d, ast.Name)]
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A conditional body: ``if test`` (``polarity`` False for the ``else``), or a loop,
+    ``except`` or ``case`` body (``test`` None: whether and how often it runs is not read)."""
+
+    test: ast.expr | None
+    polarity: bool
+    scope: Scope
+    at: tuple[int, int]  # the statement holding it
+    parent: tuple[int, ...]  # the blocks around that statement
 
 
 @dataclass(eq=False)
@@ -77,6 +97,8 @@ class ModuleInfo:
     scope: Scope = field(init=False)
     calls: list[Site] = field(default_factory=list)
     assignments: list[Site] = field(default_factory=list)
+    blocks: dict[int, Block] = field(default_factory=dict)
+    stmt_blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> block
     _lines: list[bytes] | None = None
 
     def __post_init__(self) -> None:
@@ -86,7 +108,9 @@ class ModuleInfo:
     def segment(self, node: ast.AST) -> str:
         """The source text of ``node`` on one line (ast offsets are UTF-8 byte offsets)."""
         if self._lines is None:
-            self._lines = [line.encode("utf-8") for line in self.text.splitlines()]
+            # Only \n ends a line for ast (the text is read with newlines normalised);
+            # str.splitlines would also split at form feeds and U+2028 inside strings.
+            self._lines = [line.encode("utf-8") for line in self.text.split("\n")]
         start, end = node.lineno - 1, (node.end_lineno or node.lineno) - 1
         if start >= len(self._lines):
             return ast.unparse(node)
@@ -112,6 +136,7 @@ class _Collector:
             self.statement(statement, scope, block)
 
     def statement(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
+        self.module.stmt_blocks[id(node)] = block
         self._calls(node, scope, block)
         at = _at(node)
         if isinstance(node, ast.Assign):
@@ -139,31 +164,37 @@ class _Collector:
                     binding = Binding(at, "from", block=block, module=source, name=alias.name)
                     scope.bind(alias.asname or alias.name, binding)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scope.bind(node.name, Binding(at, "opaque", block=block))
-            self._function(node, scope)
+            inner = self._function(node, scope)
+            scope.bind(node.name, Binding(at, "function", block=block, scope=inner))
         elif isinstance(node, ast.ClassDef):
-            scope.bind(node.name, Binding(at, "opaque", block=block))
-            inner = Scope(self.module, "class", scope, node.name, at)
+            inner = Scope(self.module, "class", scope, node.name, at, definition=node)
+            scope.bind(node.name, Binding(at, "class", block=block, scope=inner))
             self.body(node.body, inner, ())
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             scope.globals.update(node.names)
         else:
             self._compound(node, scope, block)
 
+    def _inner(self, block, scope, node, test=None, polarity=True) -> tuple[int, ...]:
+        """A new conditional block inside ``block``, recorded with its condition."""
+        inner = _inner(block)
+        self.module.blocks[inner[-1]] = Block(test, polarity, scope, _at(node), block)
+        return inner
+
     def _compound(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
         if isinstance(node, ast.If):
             if _is_main_guard(node.test):  # runs whenever the file is run as a script
                 self.body(node.body, scope, block)
-                self.body(node.orelse, scope, _inner(block))
+                self.body(node.orelse, scope, self._inner(block, scope, node))
             else:
-                self.body(node.body, scope, _inner(block))
-                self.body(node.orelse, scope, _inner(block))
+                self.body(node.body, scope, self._inner(block, scope, node, node.test, True))
+                self.body(node.orelse, scope, self._inner(block, scope, node, node.test, False))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            inner = _inner(block)
+            inner = self._inner(block, scope, node)
             if not isinstance(node, ast.While):
                 self._opaque_targets(node.target, _at(node), scope, inner)
             self.body(node.body, scope, inner)
-            self.body(node.orelse, scope, _inner(block))
+            self.body(node.orelse, scope, self._inner(block, scope, node))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if item.optional_vars is not None:
@@ -172,7 +203,7 @@ class _Collector:
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.body(node.body, scope, block)
             for handler in node.handlers:
-                inner = _inner(block)
+                inner = self._inner(block, scope, handler)
                 if handler.name:
                     scope.bind(handler.name, Binding(_at(handler), "opaque", block=inner))
                 self.body(handler.body, scope, inner)
@@ -180,10 +211,10 @@ class _Collector:
             self.body(node.finalbody, scope, block)
         elif isinstance(node, ast.Match):
             for case in node.cases:
-                self.body(case.body, scope, _inner(block))
+                self.body(case.body, scope, self._inner(block, scope, node))
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> None:
-        scope = Scope(self.module, "function", parent, node.name, _at(node))
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope) -> Scope:
+        scope = Scope(self.module, "function", parent, node.name, _at(node), definition=node)
         arguments = node.args
         positional = arguments.posonlyargs + arguments.args
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
@@ -196,6 +227,7 @@ class _Collector:
             if arg is not None:
                 scope.bind(arg.arg, Binding(_at(arg), "opaque"))
         self.body(node.body, scope, ())
+        return scope
 
     def _target(self, target, value, at, scope, block) -> None:
         if isinstance(target, ast.Name):
@@ -206,6 +238,10 @@ class _Collector:
             if pairs_up and not any(isinstance(v, ast.Starred) for v in values + target.elts):
                 for sub_target, sub_value in zip(target.elts, values, strict=True):
                     self._target(sub_target, sub_value, at, scope, block)
+                return
+            if isinstance(value, ast.Call) and all(isinstance(t, ast.Name) for t in target.elts):
+                for index, name in enumerate(target.elts):  # a, b = f(): read f's result
+                    scope.bind(name.id, Binding(at, "unpack", value, block, index=index))
                 return
             self._opaque_targets(target, at, scope, block)
         elif isinstance(target, (ast.Attribute, ast.Subscript)):

@@ -25,7 +25,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
-from harness.plan.flatten import flatten
+from harness.plan.flatten import flatten, root_of
 from harness.plan.loaders.pyscope import ModuleInfo, Site
 from harness.plan.loaders.static_eval import (
     UNRESOLVED,
@@ -36,7 +36,6 @@ from harness.plan.loaders.static_eval import (
     Resolved,
     call_name,
 )
-from harness.plan.loaders.text import read_text
 from harness.plan.source import Setting, Source, Unknown
 
 ROOT = "GPTTrainerConfig"
@@ -54,36 +53,29 @@ EVAL_SPLIT = ("eval_split_size", "eval_split_max_size")
 
 
 def load_python(path: Path, display: str) -> RawConfig:
-    text = read_text(path, display)
-    try:
-        tree = ast.parse(text, filename=display)
-    except SyntaxError as error:
-        raise HarnessError(
-            f"not valid Python: {error.msg}",
-            where=f"{display}:{error.lineno}" if error.lineno else display,
-            fix="correct the syntax there (the script is only read, never run)",
-        ) from None
-    except ValueError as error:  # e.g. a NUL byte
-        raise HarnessError(
-            f"not a Python source file: {error}", where=display, fix="point at the .py script"
-        ) from None
-    return _ScriptReader(ModuleInfo(path, display, text, tree)).raw()
+    """The first path's settings (see ``read_script`` for every path)."""
+    from harness.plan.loaders.script_paths import read_script
+
+    return read_script(path, display).paths[0].raw
 
 
-class _ScriptReader:
-    def __init__(self, module: ModuleInfo):
+class ScriptReader:
+    """One reading of a script along one path: the settings of its config call."""
+
+    def __init__(self, module: ModuleInfo, evaluator: Evaluator):
         self.module = module
-        self.evaluator = Evaluator(module)
+        self.evaluator = evaluator
         self.settings: dict[str, Setting] = {}
+        self._by_root: dict[str, set[str]] = {}
         self.objects: dict[int, str] = {}  # id(call node) -> key prefix of that object
         self.notes: list[str] = []
 
-    def raw(self) -> RawConfig:
+    def raw(self, name: str, display: str) -> RawConfig:
         root_site = self._pick(ROOT)
         if root_site is None:
             raise HarnessError(
                 f"no {ROOT}(...) call found",
-                where=self.module.display,
+                where=display,
                 fix="point at the script that builds the training config, or describe the "
                 "run in a TOML file (see baselines/*.toml)",
             )
@@ -98,24 +90,34 @@ class _ScriptReader:
         meta = {
             "format": "python",
             "config_call": f"{self.module.display}:{root_site.node.lineno}",
-            "notes": self.notes + self.evaluator.notes,
+            "notes": self.notes,
         }
-        path = self.module.path
-        return RawConfig(path.stem, self.module.display, list(self.settings.values()), meta)
+        return RawConfig(name, display, list(self.settings.values()), meta)
 
     # --- finding calls --------------------------------------------------------------------
 
     def _pick(self, name: str) -> Site | None:
-        """The call that counts: the last one not inside a branch, else the last one."""
+        """The call that runs on this path: the last one whose branch holds.
+
+        Where a branch is undecided the path choice is asked (the script is then read once
+        per outcome); past the path limit, the last call not in a branch is read, with a note.
+        """
         sites = [s for s in self.module.calls if call_name(s.node) == name]
-        if not sites:
+        undecided = []
+        for site in reversed(sites):
+            holds = self.evaluator.holds(self.module, site.block, ())
+            if holds is True:
+                return site
+            if holds is None:
+                undecided.append(site)
+        if not undecided:
             return None
-        chosen = ([s for s in sites if not s.block] or sites)[-1]
-        if len(sites) > 1:
-            lines = ", ".join(str(s.node.lineno) for s in sites)
-            self.notes.append(
-                f"{name}(...) is called at lines {lines}; read line {chosen.node.lineno}"
-            )
+        chosen = ([s for s in sites if not s.block] or undecided)[-1]
+        lines = ", ".join(str(s.node.lineno) for s in sites)
+        self.notes.append(
+            f"{name}(...) is called at lines {lines} under conditions not decided; "
+            f"read line {chosen.node.lineno}"
+        )
         return chosen
 
     def _loader_call(self, root: ConfigObj) -> None:
@@ -191,12 +193,17 @@ class _ScriptReader:
         self._put(Setting(key, data, source))
 
     def _put(self, setting: Setting) -> None:
-        """Set a key; a whole value replaces its sub-keys, a sub-key replaces a whole leaf."""
+        """Set a key; a whole value replaces its sub-keys, a sub-key replaces a whole leaf.
+
+        Keys are indexed by their root, so a 100k-key config is read in linear time."""
         key = setting.key
-        for existing in list(self.settings):
-            if _nested(existing, key) or _nested(key, existing):
-                del self.settings[existing]
+        same_root = self._by_root.setdefault(root_of(key), set())
+        for existing in [k for k in same_root if _nested(k, key) or _nested(key, k)]:
+            del self.settings[existing]
+            same_root.discard(existing)
+        self.settings.pop(key, None)
         self.settings[key] = setting
+        same_root.add(key)
 
     # --- after construction ---------------------------------------------------------------
 
@@ -217,10 +224,12 @@ class _ScriptReader:
             for part in chain[1:]:
                 key = f"{key}[{part}]" if isinstance(part, int) else _join(key, part)
             written = self.module.segment(site.node)
-            certain = (
-                site.scope is root_site.scope and root_site.block[: len(site.block)] == site.block
-            )
-            if site.value is not None and certain:
+            holds = None
+            if site.scope is root_site.scope:
+                holds = self.evaluator.holds(self.module, site.block, root_site.block)
+            if holds is False:
+                continue  # not on this path
+            if site.value is not None and holds is True:
                 found = self.evaluator.setting(site.value, ctx)
             else:  # runs only on some paths (or is `+=`): the value is not known
                 text = written
@@ -236,7 +245,10 @@ class _ScriptReader:
             if site is None:
                 continue
             obj = self.evaluator.call_site(site).value
-            enabled: Any = True if not site.block else Unknown(self.module.segment(site.node))
+            holds = self.evaluator.holds(self.module, site.block, ())
+            if holds is False:
+                continue
+            enabled: Any = True if holds else Unknown(self.module.segment(site.node))
             source = Source(file=self.module.display, key=name, line=site.node.lineno)
             self._put(Setting(f"{prefix}.enabled", enabled, source))
             for argument, field in fields.items():

@@ -1,25 +1,39 @@
-"""Evaluate expressions of a training script statically: constants, arithmetic, names.
+"""Evaluate expressions of a training script statically: constants, arithmetic, names, calls.
 
-Nothing is imported or executed. Names are followed to their bindings (module constants, a
-settings module in the script's folder, function parameter defaults); arithmetic, f-strings,
-``Path(...) / "x"`` and a few pure builtins (``int``, ``float``, ``str``, ``min``, ``max``,
-``round``, ``os.path.join``...) are computed. Anything else (a call into a library, a value
-that depends on a branch, the environment or the file system) is *unresolved*, and the
-loader reports it as ``Unknown`` with its source text rather than guessing.
+Nothing is imported or executed. Names are followed to their bindings (module constants,
+modules of the repository, class attributes, function parameters bound to the arguments of
+the call that reaches them); arithmetic, f-strings, ``Path(...) / "x"``, a few pure builtins
+(``int``, ``min``, ``os.path.join``...) and functions of the repository that return a value
+(``seconds * 22050``, a language canonicalisation) are computed, each bounded in size
+(``static_ops``). Anything else (a library call, the environment, the file system) is
+*unresolved*, and the loader reports it as ``Unknown`` with its source text rather than
+guessing. A branch is decided from what is known, or left to ``PathChoice``: the loader then
+reads the script once per feasible path.
 """
 
 from __future__ import annotations
 
 import ast
-import math
-import operator
-import posixpath
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
-from harness.plan.loaders.pyscope import Binding, ModuleInfo, Scope, Site
+from harness.plan.loaders.pyscope import Block, ModuleInfo, Scope, Site
+from harness.plan.loaders.static_names import ModuleRef, NameResolver
+from harness.plan.loaders.static_ops import (
+    MAX_DEPTH,
+    MAX_SIZE,
+    UNRESOLVED,
+    apply_builtin,
+    apply_method,
+    binary,
+    compare,
+    format_value,
+    too_big,
+)
 from harness.plan.source import Unknown
+
+__all__ = ["UNRESOLVED", "ConfigObj", "Context", "Evaluator", "Origin", "Resolved"]
 
 # Calls that build an object whose keyword arguments are read as settings.
 CONFIG_CLASSES = frozenset(
@@ -37,34 +51,7 @@ CONFIG_CLASSES = frozenset(
         "WarmupLRScheduler",
     }
 )
-BUILTINS = {
-    "int": int,
-    "float": float,
-    "str": str,
-    "bool": bool,
-    "abs": abs,
-    "round": round,
-    "min": min,
-    "max": max,
-    "len": len,
-    "sum": sum,
-    "sorted": sorted,
-    "list": list,
-    "tuple": tuple,
-}
-PATH_CLASSES = {"Path", "PurePath", "PosixPath", "PurePosixPath"}
-OS_PATH = {"join": posixpath.join, "basename": posixpath.basename, "dirname": posixpath.dirname}
-MATH_CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e}
-MAX_SIZE = 100_000  # longest string or list a computation may build
-MAX_DEPTH = 60
-
-
-class _Unresolved:
-    def __repr__(self) -> str:
-        return "UNRESOLVED"
-
-
-UNRESOLVED: Any = _Unresolved()
+MAX_CALL_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -73,12 +60,13 @@ class Origin:
 
     module: ModuleInfo
     node: ast.AST | None  # None for a module bound by an import
-    line: int
+    line: int | None
     key: str | None = None
+    label: str | None = None  # shown instead of the file: "command line", "--set"
 
     @property
     def file(self) -> str:
-        return self.module.display
+        return self.label or self.module.display
 
     def text(self) -> str:
         return self.module.segment(self.node) if self.node is not None else str(self.key)
@@ -103,36 +91,65 @@ class ConfigObj:
 
 
 @dataclass(frozen=True)
-class _ModuleRef:
-    """A module bound by an import: a file in the script's folder, or an outside module."""
-
-    name: str
-    info: ModuleInfo | None = None  # None: not in the script's folder (a library)
-
-
-@dataclass(frozen=True)
-class _Builtin:
-    name: str
-
-
-@dataclass(frozen=True)
 class Context:
     scope: Scope
     at: tuple[int, int]  # bindings of this scope before this (line, column) are visible
     block: tuple[int, ...]
 
 
-class Evaluator:
-    """Resolves expressions of one script and the settings modules beside it."""
+@dataclass(frozen=True)
+class Function:
+    scope: Scope
+    skip: int = 0  # leading parameters the call does not pass (``cls`` of a classmethod)
 
-    def __init__(self, main: ModuleInfo):
-        self.main = main
-        self.folder = main.path.parent
-        self._modules: dict[Path, ModuleInfo | None] = {main.path.resolve(): main}
-        self._active: set[int] = set()
+
+@dataclass(frozen=True)
+class ClassRef:
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """What ``parser.parse_args()`` returns, bound statically from the command line."""
+
+    values: dict[str, Resolved]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The train (or eval) sample list ``load_tts_samples`` returns: its length is the
+    dataset size when that is known."""
+
+    split: str
+
+
+@dataclass
+class PathChoice:
+    """Assumed outcomes of undecidable conditions, and the ones met that are not assumed."""
+
+    assume: dict[Any, bool] = field(default_factory=dict)  # condition_key -> outcome
+    open: list[Block] = field(default_factory=list)
+    allow_fork: bool = True
+
+    def ask(self, block: Block) -> None:
+        from harness.plan.loaders.static_names import condition_key
+
+        key = condition_key(block)
+        if self.allow_fork and all(condition_key(b) != key for b in self.open):
+            self.open.append(block)
+
+
+_NOTHING = object()
+
+
+class Evaluator(NameResolver):
+    """Resolves expressions of one script and the repository modules it imports."""
+
+    def __init__(self, repo: Any, paths: PathChoice | None = None):
+        super().__init__(repo, paths or PathChoice())
         self._objects: dict[int, ConfigObj] = {}  # one object per call node, as at run time
         self._depth = 0
-        self.notes: list[str] = []
+        self._calling: list[int] = []
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -140,7 +157,7 @@ class Evaluator:
         """A value to report: resolved, or Unknown carrying the expression's source text."""
         module = ctx.scope.module
         found = self.value(node, ctx)
-        if found is UNRESOLVED or isinstance(found.value, (_ModuleRef, _Builtin)):
+        if found is UNRESOLVED or not _reportable(found.value):
             return Resolved(Unknown(module.segment(node)), Origin(module, node, node.lineno, key))
         return found
 
@@ -156,6 +173,8 @@ class Evaluator:
             result = handler(node, ctx) if handler else UNRESOLVED
         except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError):
             result = UNRESOLVED  # the expression would fail or is not what it seems
+        except (RecursionError, MemoryError):
+            result = UNRESOLVED
         finally:
             self._depth -= 1
         if result is UNRESOLVED or isinstance(result, Resolved):
@@ -170,14 +189,14 @@ class Evaluator:
     # --- expressions ----------------------------------------------------------------------
 
     def _Constant(self, node: ast.Constant, ctx: Context) -> Any:
-        return node.value
+        return UNRESOLVED if too_big(node.value) else node.value
 
     def _List(self, node: ast.List | ast.Tuple | ast.Set, ctx: Context) -> Any:
-        items = []
+        items: list[Any] = []
         for element in node.elts:
             if isinstance(element, ast.Starred):
                 spread = self.plain(element.value, ctx)
-                if not isinstance(spread, (list, tuple)):
+                if not isinstance(spread, (list, tuple)) or len(items) + len(spread) > MAX_SIZE:
                     return UNRESOLVED
                 items.extend(spread)
                 continue
@@ -185,7 +204,7 @@ class Evaluator:
             if found is UNRESOLVED or isinstance(found.value, Unknown):
                 return UNRESOLVED
             items.append(found.value)
-        return items
+        return tuple(items) if isinstance(node, ast.Tuple) else items
 
     _Tuple = _List
     _Set = _List
@@ -197,7 +216,9 @@ class Evaluator:
                 spread = self.value(value_node, ctx)
                 if spread is UNRESOLVED or not isinstance(spread.value, dict):
                     return UNRESOLVED
-                entries.update(_as_entries(spread))
+                if len(entries) + len(spread.value) > MAX_SIZE:
+                    return UNRESOLVED
+                entries.update(as_entries(spread))
                 continue
             key = self.plain(key_node, ctx)
             if key is UNRESOLVED or isinstance(key, (list, dict)):
@@ -209,9 +230,11 @@ class Evaluator:
         operand = self.plain(node.operand, ctx)
         if operand is UNRESOLVED:
             return UNRESOLVED
-        ops = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-        ops[ast.Invert] = operator.invert
-        return ops[type(node.op)](operand)
+        if isinstance(node.op, ast.Not):
+            return not operand
+        if isinstance(node.op, ast.Invert):
+            return ~operand
+        return -operand if isinstance(node.op, ast.USub) else +operand
 
     def _BinOp(self, node: ast.BinOp, ctx: Context) -> Any:
         left, right = self.plain(node.left, ctx), self.plain(node.right, ctx)
@@ -220,12 +243,16 @@ class Evaluator:
         return binary(node.op, left, right)
 
     def _BoolOp(self, node: ast.BoolOp, ctx: Context) -> Any:
-        values = [self.plain(v, ctx) for v in node.values]
-        if any(v is UNRESOLVED for v in values):
-            return UNRESOLVED
-        result = values[0]
-        for value in values[1:]:
-            result = (result and value) if isinstance(node.op, ast.And) else (result or value)
+        # Short-circuit as Python does: `mode and COUNT < 4` is False when mode is False,
+        # whatever COUNT is.
+        is_and = isinstance(node.op, ast.And)
+        result: Any = UNRESOLVED
+        for value_node in node.values:
+            result = self.plain(value_node, ctx)
+            if result is UNRESOLVED:
+                return UNRESOLVED
+            if (not result) if is_and else bool(result):
+                return result
         return result
 
     def _Compare(self, node: ast.Compare, ctx: Context) -> Any:
@@ -234,7 +261,7 @@ class Evaluator:
             return UNRESOLVED
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.plain(comparator, ctx)
-            if right is UNRESOLVED or not _compare(op, left, right):
+            if right is UNRESOLVED or not compare(op, left, right):
                 return UNRESOLVED if right is UNRESOLVED else False
             left = right
         return True
@@ -246,7 +273,7 @@ class Evaluator:
         return self.value(node.body if test else node.orelse, ctx)
 
     def _JoinedStr(self, node: ast.JoinedStr, ctx: Context) -> Any:
-        parts = []
+        parts: list[str] = []
         for value in node.values:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
@@ -256,7 +283,10 @@ class Evaluator:
             if inner is UNRESOLVED or spec is UNRESOLVED:
                 return UNRESOLVED
             converter = {ord("r"): repr, ord("a"): ascii, ord("s"): str}.get(value.conversion)
-            parts.append(format(converter(inner) if converter else inner, spec))
+            text = format_value(converter(inner) if converter else inner, spec)
+            if text is UNRESOLVED or sum(map(len, parts)) + len(text) > MAX_SIZE:
+                return UNRESOLVED
+            parts.append(text)
         return "".join(parts)
 
     def _Subscript(self, node: ast.Subscript, ctx: Context) -> Any:
@@ -277,16 +307,16 @@ class Evaluator:
         if base is UNRESOLVED:
             return UNRESOLVED
         owner = base.value
-        if isinstance(owner, _ModuleRef):
-            return self._module_attribute(owner, node.attr)
         if isinstance(owner, ConfigObj):
             found = owner.kwargs.get(node.attr)
             if found is None or isinstance(found.value, Unknown):
                 return UNRESOLVED
             return found
+        if isinstance(owner, Namespace):
+            return owner.values.get(node.attr, UNRESOLVED)
         if isinstance(owner, PurePosixPath) and node.attr in ("name", "stem", "suffix", "parent"):
             return getattr(owner, node.attr)
-        return UNRESOLVED
+        return self.attribute(owner, node.attr)
 
     def _Name(self, node: ast.Name, ctx: Context) -> Any:
         return self.name(node.id, ctx)
@@ -295,14 +325,31 @@ class Evaluator:
         name = call_name(node)
         if name in CONFIG_CLASSES:
             return self._config(node, name, ctx)
+        if name == "load_tts_samples":
+            return (Samples("train"), Samples("eval"))
+        if name in ("parse_args", "parse_known_args") and self.namespace is not None:
+            namespace = Namespace(self.namespace)
+            return namespace if name == "parse_args" else (namespace, [])
         function = self.value(node.func, ctx)
-        if function is UNRESOLVED or not isinstance(function.value, _Builtin):
+        if function is UNRESOLVED:
+            return UNRESOLVED
+        callee = function.value
+        if isinstance(callee, Function):
+            return self._call_function(callee, node, ctx)
+        if isinstance(node.func, ast.Attribute) and not isinstance(callee, Builtin):
+            return UNRESOLVED
+        if not isinstance(callee, Builtin):
             return UNRESOLVED
         args = [self.plain(a, ctx) for a in node.args]
         kwargs = {k.arg: self.plain(k.value, ctx) for k in node.keywords if k.arg}
         if len(kwargs) != len(node.keywords) or UNRESOLVED in args + list(kwargs.values()):
             return UNRESOLVED
-        return _apply(function.value.name, args, kwargs)
+        if callee.name.startswith("."):
+            return apply_method(callee.owner, callee.name[1:], args) if not kwargs else UNRESOLVED
+        if callee.name == "len" and args and isinstance(args[0], Samples):
+            size = self.dataset_size if args[0].split == "train" else None
+            return UNRESOLVED if size is None else size
+        return apply_builtin(callee.name, args, kwargs)
 
     def _config(self, node: ast.Call, name: str, ctx: Context) -> ConfigObj:
         if id(node) in self._objects:
@@ -317,152 +364,93 @@ class Evaluator:
             if spread is UNRESOLVED or not isinstance(spread.value, dict):
                 obj.complete = False
             else:
-                obj.kwargs.update(_as_entries(spread))
+                obj.kwargs.update(as_entries(spread))
         self._objects[id(node)] = obj
         return obj
 
-    # --- names ----------------------------------------------------------------------------
+    # --- functions of the repository ------------------------------------------------------
 
-    def name(self, name: str, ctx: Context) -> Any:
-        binding, scope = lookup(name, ctx)
-        if binding is None:
-            if scope is not None:  # not bound in any scope: a builtin, or from a star import
-                return self._star_or_builtin(name, scope)
+    def _call_function(self, function: Function, node: ast.Call, ctx: Context) -> Any:
+        """The value a repository function returns for these arguments, when it is plain."""
+        key = id(function.scope)
+        if key in self._calling or len(self._calling) >= MAX_CALL_DEPTH:
             return UNRESOLVED
-        key = id(binding)
-        if key in self._active:  # a cycle (x = x + 1 at module level seen from below)
+        frame = self.bind_arguments(function, node, ctx)
+        if frame is None:
             return UNRESOLVED
-        self._active.add(key)
+        saved = self.frames.get(key)
+        self.frames[key] = frame
+        self._calling.append(key)
         try:
-            found = self._binding(name, binding, scope)
+            definition = function.scope.definition
+            result = self._run(function.scope, getattr(definition, "body", []))
         finally:
-            self._active.discard(key)
-        if found is UNRESOLVED:
-            return UNRESOLVED
-        if isinstance(found, Resolved) and found.origin.key is None:
-            origin = found.origin
-            line = binding.line if binding.kind != "value" else origin.line
-            found = Resolved(found.value, Origin(origin.module, origin.node, line, name))
-        return found
+            self._calling.pop()
+            if saved is None:
+                self.frames.pop(key, None)
+            else:
+                self.frames[key] = saved
+        if result is _NOTHING:
+            return None
+        return result
 
-    def _binding(self, name: str, binding: Binding, scope: Scope) -> Any:
-        ctx = Context(scope, binding.at, binding.block)
-        if binding.kind == "value":
-            return self.value(binding.node, ctx)
-        if binding.kind == "augassign":
-            before = self.plain(ast.Name(id=name, ctx=ast.Load()), ctx)
-            after = self.plain(binding.node, ctx)
-            if before is UNRESOLVED or after is UNRESOLVED:
+    def bind_arguments(
+        self, function: Function, node: ast.Call, ctx: Context
+    ) -> dict[str, tuple[ast.expr, Context]] | None:
+        """Parameter name -> (argument expression, caller context); None if not bindable."""
+        definition = function.scope.definition
+        if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        arguments = definition.args
+        positional = [a.arg for a in arguments.posonlyargs + arguments.args][function.skip :]
+        names = set(positional) | {a.arg for a in arguments.kwonlyargs}
+        frame: dict[str, tuple[ast.expr, Context]] = {}
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred) or index >= len(positional):
+                return None
+            frame[positional[index]] = (arg, ctx)
+        for keyword in node.keywords:
+            if keyword.arg is None or keyword.arg not in names:
+                if keyword.arg is None or arguments.kwarg is None:
+                    return None
+                continue
+            frame[keyword.arg] = (keyword.value, ctx)
+        return frame
+
+    def _run(self, scope: Scope, statements: list[ast.stmt]) -> Any:
+        """Follow a function body to its ``return``: ifs decided, loops and raises opaque."""
+        module = scope.module
+        for statement in statements:
+            at = (statement.lineno, statement.col_offset)
+            ctx = Context(scope, at, module.stmt_blocks.get(id(statement), ()))
+            if isinstance(statement, ast.Return):
+                if statement.value is None:
+                    return None
+                return self.value(statement.value, ctx)
+            if isinstance(statement, ast.Raise):
                 return UNRESOLVED
-            result = binary(binding.op, before, after)
-            return Resolved(result, Origin(scope.module, binding.node, binding.line, name))
-        if binding.kind == "param":
-            if binding.node is None or scope.parent is None:
-                return UNRESOLVED  # a parameter without a default: the caller decides
-            outer = Context(scope.parent, scope.at, ())
-            found = self.value(binding.node, outer)
-            if found is UNRESOLVED:
-                return UNRESOLVED
-            return Resolved(found.value, Origin(scope.module, binding.node, binding.line, name))
-        if binding.kind == "import":
-            return Resolved(self._import(binding.module, 0), Origin(scope.module, None, 0))
-        if binding.kind == "from":
-            level = len(binding.module) - len(binding.module.lstrip("."))
-            dotted = binding.module.lstrip(".")
-            if not dotted and level == 1:  # from . import settings: a module of the folder
-                return Resolved(self._import(binding.name, 1), Origin(scope.module, None, 0))
-            module = self._import(dotted, level)
-            return self._module_attribute(module, binding.name)
-        return UNRESOLVED
-
-    def _star_or_builtin(self, name: str, scope: Scope) -> Any:
-        module_scope = scope
-        while module_scope.parent is not None:
-            module_scope = module_scope.parent
-        for star, level in module_scope.stars:
-            module = self._import(star, level)
-            if module.info is not None and name in module.info.scope.bindings:
-                return self._module_attribute(module, name)
-        if name in BUILTINS:
-            return _Builtin(name)
-        return UNRESOLVED
-
-    # --- modules --------------------------------------------------------------------------
-
-    def _import(self, dotted: str, level: int) -> _ModuleRef:
-        """A module in the script's folder, parsed (never imported), or an outside module."""
-        if level > 1 or not dotted:
-            return _ModuleRef(dotted or ".", None)
-        path = self.folder.joinpath(*dotted.split("."))
-        for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-            info = self._parse(candidate)
-            if info is not None:
-                return _ModuleRef(dotted, info)
-        return _ModuleRef(dotted, None)
-
-    def _parse(self, path: Path) -> ModuleInfo | None:
-        key = path.resolve()
-        if key not in self._modules:
-            self._modules[key] = None
-            if path.is_file():
-                display = str(Path(self.main.display).parent / path.relative_to(self.folder))
-                try:
-                    text = path.read_text(encoding="utf-8")
-                    self._modules[key] = ModuleInfo(path, display, text, ast.parse(text))
-                except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as error:
-                    self.notes.append(f"{display}: not read ({type(error).__name__})")
-        return self._modules[key]
-
-    def _module_attribute(self, module: _ModuleRef, attr: str) -> Any:
-        if module.info is None:
-            qualified = f"{module.name}.{attr}"
-            if attr in PATH_CLASSES and module.name in ("pathlib", ""):
-                return _Builtin("Path")
-            if qualified in ("os.path", "math"):
-                return _ModuleRef(qualified, None)
-            if module.name == "os.path" and attr in OS_PATH:
-                return _Builtin("os.path." + attr)
-            if module.name == "math" and attr in MATH_CONSTANTS:
-                return MATH_CONSTANTS[attr]
-            return UNRESOLVED
-        if attr in module.info.scope.bindings:
-            scope = module.info.scope
-            return self.name(attr, Context(scope, (10**9, 0), ()))
-        return self._import(f"{module.name}.{attr}", 0)  # a submodule of a local package
+            if isinstance(statement, ast.If):
+                test = self.plain(statement.test, ctx)
+                if test is UNRESOLVED:
+                    return UNRESOLVED
+                result = self._run(scope, statement.body if test else statement.orelse)
+                if result is not _NOTHING:
+                    return result
+            elif any(isinstance(n, (ast.Return, ast.Raise)) for n in ast.walk(statement)):
+                return UNRESOLVED  # a return inside a loop, try or with: not followed
+        return _NOTHING
 
 
-def lookup(name: str, ctx: Context) -> tuple[Binding | None, Scope | None]:
-    """The binding a use of ``name`` sees, and its scope.
+@dataclass(frozen=True)
+class Builtin:
+    """A pure builtin (``int``), a path helper, or a method of a known value (``.lower``)."""
 
-    Returns (None, scope) when no scope binds the name (a builtin or a star import), and
-    (None, None) when the visible binding is uncertain (set in a branch the use is not in).
-    """
-    scope: Scope | None = ctx.scope
-    same_scope = True
-    while scope is not None:
-        if scope.kind == "class" and not same_scope:
-            scope = scope.parent  # methods do not see class-level names
-            continue
-        if name in scope.globals:
-            while scope.parent is not None:
-                scope = scope.parent
-            same_scope = False
-        bindings = scope.bindings.get(name)
-        if bindings:
-            if same_scope:
-                visible = [b for b in bindings if b.at < ctx.at]
-                use_block = ctx.block
-            else:  # a function body runs after the enclosing code has bound its names
-                visible, use_block = bindings, ()
-            if not visible:
-                return None, None
-            last = visible[-1]
-            if last.block != use_block[: len(last.block)]:
-                return None, None
-            return last, scope
-        scope = scope.parent
-        same_scope = False
-    return None, ctx.scope
+    name: str
+    owner: Any = None
+
+
+def _reportable(value: Any) -> bool:
+    return not isinstance(value, (Builtin, Function, ClassRef, Namespace, Samples, ModuleRef))
 
 
 def call_name(node: ast.Call) -> str:
@@ -500,75 +488,8 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def _as_entries(found: Resolved) -> dict[Any, Resolved]:
+def as_entries(found: Resolved) -> dict[Any, Resolved]:
     return {
         key: item if isinstance(item, Resolved) else Resolved(item, found.origin)
         for key, item in found.value.items()
     }
-
-
-_BINARY = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-    ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_,
-}
-
-
-def binary(op: ast.operator, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Div) and isinstance(left, PurePosixPath):
-        return left / str(right)
-    if isinstance(left, str) and isinstance(op, ast.Mod):
-        return UNRESOLVED  # %-formatting: not worth the risk of surprises
-    if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 10**6):
-        return UNRESOLVED  # 10 ** 10 ** 10 would never finish
-    if isinstance(op, ast.Mult):
-        for seq, count in ((left, right), (right, left)):
-            is_repeat = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
-            if is_repeat and len(seq) * count > MAX_SIZE:
-                return UNRESOLVED
-    if isinstance(op, (ast.BitAnd, ast.BitOr)) and not isinstance(left, (int, bool)):
-        return UNRESOLVED
-    result = _BINARY[type(op)](left, right)
-    if isinstance(result, (str, list, tuple)) and len(result) > MAX_SIZE:
-        return UNRESOLVED
-    return result
-
-
-def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
-    ops = {
-        ast.Eq: operator.eq,
-        ast.NotEq: operator.ne,
-        ast.Lt: operator.lt,
-        ast.LtE: operator.le,
-        ast.Gt: operator.gt,
-        ast.GtE: operator.ge,
-        ast.Is: operator.is_,
-        ast.IsNot: operator.is_not,
-        ast.In: lambda a, b: a in b,
-        ast.NotIn: lambda a, b: a not in b,
-    }
-    return bool(ops[type(op)](left, right))
-
-
-def _apply(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    if name == "Path":
-        if kwargs or not all(isinstance(a, (str, PurePosixPath)) for a in args):
-            return UNRESOLVED
-        return PurePosixPath(*[str(a) for a in args])
-    if name.startswith("os.path."):
-        if kwargs or not all(isinstance(a, (str, PurePosixPath)) for a in args):
-            return UNRESOLVED
-        return OS_PATH[name.removeprefix("os.path.")](*[str(a) for a in args])
-    if name == "str" and args and isinstance(args[0], PurePosixPath):
-        return str(args[0])
-    function = BUILTINS[name]
-    result = function(*args, **kwargs)
-    if isinstance(result, (str, list, tuple)) and len(result) > MAX_SIZE:
-        return UNRESOLVED
-    return result

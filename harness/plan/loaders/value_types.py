@@ -34,6 +34,9 @@ EXPLICIT: dict[str, str] = {
 # A NaN is never a setting; an infinite learning rate neither (other keys, such as
 # max_audio_len, use inf for "no limit").
 NEVER_INFINITE = ("lr",)
+# Labels the trainer only prints or logs: a wrong type there (``run_description = "x",``, a
+# trailing-comma tuple) is harmless to training, so it is a note, not an error.
+HARMLESS = frozenset({"run_description", "run_name", "project_name", "wandb_entity"})
 MULTI_OPTIMIZER = ("lr", "optimizer", "lr_scheduler")  # coqpit allows a list per optimizer
 WARMUP_UNITS = ("optimizer_steps", "epochs")
 DESCRIPTION = {
@@ -55,6 +58,12 @@ def check_types(plan: Plan, table: DefaultsTable) -> None:
             continue
         expected = expected_type(setting.key, table)
         if expected and not _matches(setting.value, expected, setting.key):
+            if setting.key in HARMLESS:
+                plan.meta.setdefault("notes", []).append(
+                    f"{setting.key} is {setting.value!r} ({setting.source}), not "
+                    f"{DESCRIPTION[expected]}: only printed by the trainer, harmless"
+                )
+                continue
             raise _error(setting, DESCRIPTION[expected])
         if expected in ("number", "count", "size") and not _finite_enough(setting):
             raise _error(setting, "a finite number")

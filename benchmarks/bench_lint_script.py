@@ -1,0 +1,96 @@
+"""Cold `xtts-harness lint -- python headless.py ARGS` on a 60 KB multi-module script
+repository (whole process) vs importing coqui's GPTTrainerConfig.
+
+The repository is generated in a temporary folder: the webui-style fixture
+(tests/fixtures/configs/webui_repo) plus helper modules the training module imports, each
+with constants, functions and branches, to about 60 KB of source.
+
+Targets (issue 8): median lint at most 0.5 s, at least 10x faster than that import.
+Both are measured in this one run, alternating, each in a fresh process.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "configs" / "webui_repo"
+IMPORT_TTS = [
+    sys.executable,
+    "-c",
+    "from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig",
+]
+ROUNDS = 7
+TARGET_BYTES = 60_000
+
+
+def helper_module(index: int) -> str:
+    lines = [f"# helper module {index}", "import os", f"BASE_{index} = {index}"]
+    for n in range(40):
+        lines += [
+            f"def helper_{index}_{n}(value, scale={n + 1}):",
+            f"    if value > {n}:",
+            f"        return value * scale + BASE_{index}",
+            "    return os.path.join('runs', str(value))",
+            f"CONST_{index}_{n} = helper_{index}_{n}({n}) if {n} % 2 else {n * 3}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build_repo(folder: Path) -> Path:
+    repo = folder / "repo"
+    shutil.copytree(FIXTURE, repo)
+    size = sum(p.stat().st_size for p in repo.rglob("*.py"))
+    index = 0
+    imports = []
+    while size < TARGET_BYTES:
+        text = helper_module(index)
+        (repo / "utils" / f"helpers_{index}.py").write_text(text, encoding="utf-8")
+        imports.append(f"from utils.helpers_{index} import BASE_{index}\n")
+        size += len(text)
+        index += 1
+    train = repo / "utils" / "gpt_train.py"
+    train.write_bytes(train.read_bytes() + "".join(imports).encode("utf-8"))
+    return repo
+
+
+def wall(command: list[str], cwd: Path, ok_codes: tuple[int, ...]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok_codes:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = build_repo(Path(tmp))
+        size = sum(p.stat().st_size for p in repo.rglob("*.py"))
+        lint = [sys.executable, "-m", "harness", "lint", "--format", "json", "--", "python"]
+        lint += ["headlessXttsTrain.py", "--lang", "am", "--epochs", "100", "--batch_size", "4"]
+        env_cwd = repo
+        lint_times, import_times = [], []
+        for _ in range(ROUNDS):
+            lint_times.append(wall(lint, env_cwd, (0, 1)))
+            import_times.append(wall(IMPORT_TTS, ROOT, (0,)))
+    lint_median = statistics.median(lint_times)
+    import_median = statistics.median(import_times)
+    ratio = import_median / lint_median
+    print(f"script repository: {size / 1000:.0f} KB of Python source")
+    print(f"lint -- python ..., whole process, cold: median {lint_median:.3f} s, {ROUNDS} runs")
+    print(f"import GPTTrainerConfig (coqpit):        median {import_median:.3f} s, {ROUNDS} runs")
+    print(f"ratio: lint is {ratio:.1f}x faster (target >= 10x; lint target <= 0.5 s)")
+    ok = lint_median <= 0.5 and ratio >= 10
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

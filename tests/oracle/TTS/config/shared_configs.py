@@ -1,0 +1,5 @@
+from recorder import Recorded
+
+
+class BaseDatasetConfig(Recorded):
+    pass

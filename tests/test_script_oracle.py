@@ -1,0 +1,162 @@
+"""Differential tests: the static reading of a script equals what its code really builds.
+
+Each fixture repository's own code runs in a subprocess of the test (never of the tool),
+with stub ``trainer`` / ``TTS`` packages (tests/oracle) that record the config and trainer
+arguments they receive. The harness reads the same command line statically; both must
+agree key by key, path by path (one run per path, with a dataset size that takes it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.lint import load_candidates
+from harness.plan.flatten import flatten
+from harness.plan.load import load_plans
+from harness.plan.loaders.command_line import CommandLine
+from harness.plan.source import Unknown
+
+FIXTURES = Path(__file__).with_name("fixtures") / "configs"
+ORACLE = Path(__file__).with_name("oracle")
+WEBUI = FIXTURES / "webui_repo"
+RECIPE = FIXTURES / "argparse_recipe"
+
+
+def run_for_real(repo: Path, argv: list[str], tmp_path: Path, dataset_size: int) -> dict:
+    """Run the fixture's script with the recording stubs; what Trainer(...) received."""
+    out = tmp_path / f"oracle-{dataset_size}.json"
+    env = {**os.environ, "PYTHONPATH": str(ORACLE), "ORACLE_OUT": str(out)}
+    env["ORACLE_DATASET_SIZE"] = str(dataset_size)
+    subprocess.run([sys.executable, *argv], cwd=repo, env=env, check=True, timeout=60)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    keys = flatten(data["config"])
+    keys.update(flatten(data["trainer_args"]))
+    return keys
+
+
+def assert_reads_the_same(plan, real: dict) -> None:
+    unknown = {s.key: s.value for s in plan.unknown_keys}
+    for key, value in real.items():
+        read = plan.get(key, unknown.get(key, "<absent>"))
+        assert not isinstance(read, Unknown), (plan.name, key, read)
+        assert read == value, (plan.name, key, read, value)
+
+
+@pytest.fixture(scope="module")
+def webui(tmp_path_factory) -> Path:
+    repo = tmp_path_factory.mktemp("webui") / "repo"
+    shutil.copytree(WEBUI, repo)
+    return repo
+
+
+ARGV = ["headlessXttsTrain.py", "--lang", "AMH", "--epochs", "7", "--batch_size", "4"]
+ARGV += ["--grad_acumm", "2", "--adapt_language", "--max_audio_length", "9.5"]
+
+
+def test_webui_every_path_matches_the_real_run(webui: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(webui)
+    small, large = load_plans(CommandLine(Path(ARGV[0]), tuple(ARGV[1:]), "python ..."))
+    assert "when len(train_samples) < SMALL_DATASET" in small.meta["path_condition"][0]
+    assert small.meta["path_condition"][0].endswith("(utils/gpt_train.py:46)")
+    assert "is false" in large.meta["path_condition"][0]
+    assert_reads_the_same(small, run_for_real(webui, ARGV, tmp_path, 2000))
+    assert_reads_the_same(large, run_for_real(webui, ARGV, tmp_path, 8000))
+    # The values came through the call chain, the rewrite and the settings class.
+    assert small.get("datasets[0].language") == "am"  # canonical_language("AMH")
+    assert small.get("grad_accum_steps") == 4  # rewritten: adaptation and < 4
+    assert small.get("model_args.max_wav_length") == int(9.5 * 22050)
+    assert (small.get("lr"), small.get("epochs")) == (2e-06, 20)  # classmethod, max(...)
+    assert small.source_of("lr").file.endswith("utils/settings.py")
+
+
+def test_webui_dataset_size_decides_the_branch(webui: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(webui)
+    [plan] = load_candidates(["python", *ARGV], overrides=["dataset_size=8000"])
+    assert plan.meta["path_condition"] == [] and plan.get("dataset_size") == 8000
+    assert_reads_the_same(plan, run_for_real(webui, ARGV, tmp_path, 8000))
+
+
+def test_set_binds_script_inputs_before_config_keys(webui: Path, monkeypatch) -> None:
+    monkeypatch.chdir(webui)
+    overrides = ["num_epochs=100", "language=amh", "dataset_size=8000", "batch_size=3"]
+    [plan] = load_plans(Path("utils/gpt_train.py"), overrides=overrides)
+    assert (plan.get("epochs"), plan.get("batch_size")) == (100, 3)
+    assert plan.get("datasets[0].language") == "amh"  # a parameter: no canonicalisation
+    assert plan.source_of("epochs").file == "--set"
+    assert plan.unknown_keys == []  # num_epochs, language: inputs, not config keys
+
+
+def test_acceptance_wrong_flags_name_the_real_ones(webui: Path, monkeypatch) -> None:
+    monkeypatch.chdir(webui)
+    argv = "python headlessXttsTrain.py --language am --num_epochs 100 --batch_size 4"
+    plans = load_candidates([*argv.split(), "--grad_acumm", "128"])
+    for plan in plans:
+        rejected = {r["flag"]: r["closest"] for r in plan.meta["command_line_rejections"]}
+        assert rejected == {"--language": "--lang", "--num_epochs": "--epochs"}
+        assert plan.get("batch_size") == 4 and plan.get("grad_accum_steps") == 128
+
+
+def test_bom_crlf_module_is_read(webui: Path) -> None:
+    data = (webui / "utils" / "gpt_train.py").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    compile(data, "gpt_train.py", "exec")  # CPython accepts it; so must the harness
+    [plan] = load_plans(webui / "utils" / "gpt_train.py", overrides=["dataset_size=10"])
+    assert plan.get("lr") == 2e-06
+
+
+def test_launcher_binds_as_argparse_does(tmp_path: Path, monkeypatch) -> None:
+    """Abbreviations (--learn, --acc), --flag=value, nargs, store_false and a required
+    subcommand, read from a .sh launcher with variables and continuations."""
+    repo = tmp_path / "recipe"
+    shutil.copytree(RECIPE, repo)
+    monkeypatch.chdir(tmp_path)
+    [plan] = load_plans(repo / "train.sh")
+    assert plan.meta["command_line_rejections"] == []
+    assert plan.meta["command"].endswith("(recipe/train.sh:5)")
+    argv = ["train_gpt_xtts.py", "train", "--learn=2e-06", "--batch", "3"]
+    argv += ["--milestones", "100", "200", "300", "--no_eval", "--acc", "8"]
+    assert_reads_the_same(plan, run_for_real(repo, argv, tmp_path, 100))
+    assert plan.get("lr_scheduler_params.milestones") == [100, 200, 300]
+    assert plan.get("run_eval") is False and plan.get("grad_accum_steps") == 8
+
+
+def test_missing_required_and_bad_choice_are_rejections(tmp_path: Path) -> None:
+    script = RECIPE / "train_gpt_xtts.py"
+    [plan] = load_plans(CommandLine(script, ("train", "--accum", "x"), "python ..."))
+    codes = {r["code"]: r["flag"] for r in plan.meta["command_line_rejections"]}
+    assert codes == {"C904": "--accum"}  # argparse stops at the first error, as here
+    [plan] = load_plans(CommandLine(script, ("train", "--accum", "3"), "python ..."))
+    codes = {r["code"]: r["flag"] for r in plan.meta["command_line_rejections"]}
+    assert codes == {"C903": "--batch"} and plan.get("grad_accum_steps") == 3
+    completed = subprocess.run(
+        [sys.executable, str(script), "train", "--accum", "x"],
+        env={**os.environ, "PYTHONPATH": str(ORACLE)},
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 2  # argparse itself refuses this command line
+
+
+def test_lint_imports_no_torch_tts_or_trainer() -> None:
+    code = (
+        "import sys, runpy; sys.argv = ['xtts-harness', 'lint', '--format', 'json', '--', "
+        f"'python', {str(WEBUI / 'headlessXttsTrain.py')!r}, '--lang', 'am'];"
+        "import harness.cli as c\n"
+        "try: c.main()\n"
+        "except SystemExit: pass\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'TTS', 'trainer')]\n"
+        "sys.stderr.write('IMPORTED=' + ','.join(bad))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert "IMPORTED=" in completed.stderr and completed.stderr.endswith("IMPORTED="), (
+        completed.stderr[-500:]
+    )
