@@ -117,7 +117,7 @@ def read_coqui(path: Path, root: Path, split: str) -> Metadata:
         raise _header_error(path, text.split("\n", 1)[0], COQUI_HEADER)
     meta = Metadata(path=path, split=split, formatter="coqui")
     for row in reader:
-        extra = row.get(None) or []  # type: ignore[call-overload]
+        extra = row.get(None) or []
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
         audio_file = row["audio_file"]
         meta.samples.append(
