@@ -1,4 +1,4 @@
-"""nox sessions: tests, lint, demo, bench. `nox -s tests` is what CI runs."""
+"""nox sessions: tests, quick, lint, demo, bench. `nox -s tests` is what CI runs."""
 
 from __future__ import annotations
 
@@ -24,12 +24,30 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
 
 
+# The inner loop: every test that needs neither torch nor a browser nor PostgreSQL, and not
+# the ablation tests (they drive the real trainer or real worker processes).
+QUICK = [
+    "-m",
+    "not ablate and not browser and not postgres and not slow and not gpu",
+    "--ignore-glob=tests/test_ablate_*.py",
+]
+
+
+@nox.session(python=PYTHON)
+def quick(session: nox.Session) -> None:
+    """The torch-free tests, under a minute: core and dev extras only (no torch)."""
+    session.install("-e", ".[dev]")
+    args = session.posargs or ["-q", "--durations=5"]
+    session.run("pytest", *QUICK, *args, env={"PYTHONHASHSEED": "0"})
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
-    session.install("ruff>=0.6")
+    """ruff lint and format check; mypy on harness/ (configured in pyproject.toml)."""
+    session.install("-e", ".[dev]")
     session.run("ruff", "check", "harness", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "format", "--check", "harness", "tests", "benchmarks", "noxfile.py")
+    session.run("mypy")
 
 
 @nox.session(python=PYTHON)

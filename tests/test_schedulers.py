@@ -66,3 +66,20 @@ def test_a_run_just_within_the_limit_is_tabulated_whole():
     plan = make_plan(params={"milestones": [10], "gamma": 0.5}, epochs=TABULATE_LIMIT)
     schedule = compute_schedule(plan, trainer=STEPPING_TRAINER)
     assert len(schedule.lr_per_epoch) == TABULATE_LIMIT and schedule.epoch_curve.whole
+
+
+def test_rules_on_huge_numbers_use_closed_forms():
+    # A loop or a table per step, epoch or batch would not finish here.
+    from harness.rules import run_rules
+
+    plan = make_plan(
+        params={"milestones": [10, 20], "gamma": 0.5},
+        epochs=10**12,
+        batch_size=1,
+        grad_accum=4 * 10**12,
+        dataset_size=2 * 10**12,
+        after_epoch=False,
+    )
+    findings = {f.code: f for f in run_rules(plan)}
+    assert "S107" in findings and "1000000000000" in findings["S107"].fix
+    assert "S102" in findings  # the LR halves twice within the first 10% of the run

@@ -521,9 +521,9 @@ def _released_trainer_handlers() -> Iterator[None]:
     try:
         yield
     finally:
-        for handler in [h for h in logger.handlers if h not in before]:
-            logger.removeHandler(handler)
-            handler.close()
+        for added in [h for h in logger.handlers if h not in before]:
+            logger.removeHandler(added)
+            added.close()
         for handler in consoles:
             logger.addHandler(handler)
         logger.setLevel(level)

@@ -575,7 +575,8 @@ def _search_param(key: str, value: Mapping[str, Any], plan: Plan, where: str) ->
         if not isinstance(choices, list) or len(choices) < 2:
             raise HarnessError("choices must be a list of at least two values", where=here)
         return SearchParam(key, "categorical", choices=tuple(choices))
-    low, high = value.get("low"), value.get("high")
+    low: Any = value.get("low")
+    high: Any = value.get("high")
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
     if not numbers or not math.isfinite(low) or not math.isfinite(high) or low >= high:
         raise HarnessError("low and high must be numbers with low < high", where=here)

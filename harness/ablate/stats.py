@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ class Observation:
     value: float
 
 
-def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> dict[str, Any]:
+def mean_ci(values: Iterable[float], confidence: float = CONFIDENCE) -> dict[str, Any]:
     """Mean, sample sd and the t-based interval of the mean (None where n is too small)."""
     import numpy as np
     from scipy import special

@@ -29,6 +29,7 @@ from typing import Any
 
 from harness.ablate.private import study_storage, trial_id
 from harness.ablate.progress import Progress, QueueProgress, RichProgress, drain
+from harness.ablate.runner import TrialHooks
 from harness.ablate.spec import AblationSpec, Arm, apply_overrides, default_workdir
 from harness.ablate.storage import Heartbeat, open_storage, redact, study_lock
 from harness.errors import HarnessError
@@ -172,7 +173,7 @@ def _search_trials(trials: list[Any]) -> int:
 # --------------------------------------------------------------------------- one trial
 
 
-class _OptunaHooks:
+class _OptunaHooks(TrialHooks):
     """Report evaluations to Optuna (and prune search trials), and draw progress."""
 
     def __init__(self, trial: Any, prunable: bool, progress: Progress, worker: int):

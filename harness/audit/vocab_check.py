@@ -111,7 +111,8 @@ def check_vocab(
 ) -> VocabCheck:
     """Compare the extension with its base; encode ``texts`` (a dataset) when given."""
     base, extended = read_vocab(base_path), read_vocab(extended_path)
-    appended = sorted((t for t in extended.tokens if t not in base.tokens), key=extended.tokens.get)
+    ids = extended.tokens
+    appended = sorted((t for t in ids if t not in base.tokens), key=lambda t: ids[t])
     buildable = producible(extended)
     check = VocabCheck(
         base=base,

@@ -101,7 +101,7 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
             "hoverinfo": "skip",
         }
         data = [trace, trace_epochs]
-        x_range = [0, schedule["total_steps"]]
+        x_range: list[Any] | None = [0, schedule["total_steps"]]
     else:
         data = [trace]
         x_range = [0, epochs] if epochs else None
@@ -145,7 +145,8 @@ def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
 def _event_marks(schedule: dict[str, Any], by_step: bool) -> tuple[list, list]:
     """Dotted lines where events fire; boxed notes for those that never fire (red) and
     those the plan cannot place (grey: the run length in their unit is unknown)."""
-    shapes, annotations = [], []
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
     never, undecided = [], []
     for event in schedule.get("events", []):
         where = event.get("fires_at_step") if by_step else event.get("fires_at_epoch")
@@ -284,7 +285,7 @@ def histogram_figure(
     """
     values = [v for v in histogram["values"] if _finite(v)]
     top = max([*values, *(v for v, _ in limits if _finite(v)), 1]) * 1.05
-    trace = {
+    trace: dict[str, Any] = {
         "type": "histogram",
         "x": values,
         "xbins": {"start": 0, "end": top, "size": top / BINS},

@@ -307,7 +307,7 @@ def _schedule_table(schedules: Sequence[dict[str, Any]]) -> str:
         (
             tag("b", esc(s["plan"])),
             esc(s.get("scheduler") or "constant"),
-            esc(UNITS.get(s.get("unit"), s.get("unit") or "")),
+            esc(UNITS.get(str(s.get("unit") or ""), str(s.get("unit") or ""))),
             esc(number(s.get("base_lr"))),
             esc(number((s.get("lr") or [None])[-1])),
             esc(number(s.get("epochs"))),

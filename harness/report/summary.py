@@ -47,8 +47,11 @@ class Verdict:
     @property
     def headline(self) -> str:
         if self.status == BLOCKED:
-            counts = ((self.errors, Severity.ERROR), (self.warnings, Severity.WARNING))
-            counts += ((self.infos, Severity.INFO),)
+            counts = (
+                (self.errors, Severity.ERROR),
+                (self.warnings, Severity.WARNING),
+                (self.infos, Severity.INFO),
+            )
             blocking = [_plural(n, s.value) for n, s in counts if n and s.rank >= self.fail_on.rank]
             return f"blocked by {', '.join(blocking)}"
         if self.status == WARNINGS:

@@ -684,8 +684,14 @@ def _cosine_ratio(params: dict, base: float | None, done: float) -> float:
     return floor + (1 - floor) * (1 + math.cos(math.pi * done)) / 2
 
 
-def _divisor_at_most(number_: int, limit: int) -> int:
-    return max(d for d in range(1, limit + 1) if number_ % d == 0)
+def _divisor_at_most(number_: int, limit: int, tries: int = 100_000) -> int:
+    """The largest divisor of ``number_`` up to ``limit``, from divisor pairs (d, n // d) with
+    d below ``tries``: bounded time however large the number (1 when none is found)."""
+    found = 1
+    for d in range(1, min(math.isqrt(number_), tries) + 1):
+        if number_ % d == 0:
+            found = max([found, *(x for x in (d, number_ // d) if x <= limit)])
+    return found
 
 
 @rule(

@@ -136,7 +136,8 @@ def cycles_before(t0: int, mult: int, n: int, limit: int | None = None) -> list[
     """(start, length) of each cosine cycle that begins before step n (at most ``limit``)."""
     if mult == 1 and limit is None:
         raise ValueError("T_mult 1 has n / T_0 cycles: use the modulo")
-    cycles, start, length = [], 0, t0
+    cycles: list[tuple[int, int]] = []
+    start, length = 0, t0
     while start < n and (limit is None or len(cycles) < limit):
         cycles.append((start, length))
         start, length = start + length, length * mult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -28,7 +28,8 @@ class MultiStepLR(Scheduler):
     signature: ClassVar[Params] = {"milestones": REQUIRED, "gamma": 0.1}
 
     def _first_and_hits(self, p: Params, chained: bool) -> tuple[float, list[int], Counter]:
-        gamma, counts = p["gamma"], Counter(p["milestones"])
+        gamma = p["gamma"]
+        counts: Counter[Any] = Counter(p["milestones"])
         if chained:  # _get_closed_form_lr: base * gamma ** (milestones <= 0)
             first = gamma ** bisect.bisect_right(sorted(counts.elements()), 0)
         else:  # get_lr at last_epoch 0: a milestone 0 applies at construction

@@ -57,7 +57,7 @@ class ScheduleEvent:
                 return "fires before the first epoch"
             share = f", {_percent(done / epochs)} of the run" if epochs else ""
             return f"fires after epoch {done} of {epochs}{share}"
-        step = self.fires_at_step
+        step = self.fires_at_step or 0  # fires: placed at a step
         text = f"fires at optimizer step {step:,}"
         if total_steps:
             text += f" of {total_steps:,} ({_percent(step / total_steps)} of the run"
