@@ -92,3 +92,26 @@ def _serve() -> None:
 
 if __name__ == "__main__":
     _serve()
+
+
+def run_measured(argv: list[str], cwd: Path, memory_limit: int = MEMORY_LIMIT) -> dict[str, Any]:
+    """One ``xtts-harness`` process under ``memory_limit``: exit code, stderr, peak RSS."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"}
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", *argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,
+    )
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"rc": process.returncode, "stderr": stderr, "peak_bytes": usage.ru_maxrss * 1024}

@@ -29,7 +29,7 @@ _EXTENSIBLE = 0xFFFE
 _DATA_LINE = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AudioInfo:
     """What the header says about one file, or why it could not be read."""
 

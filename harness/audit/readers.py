@@ -14,10 +14,10 @@ Nothing here writes anywhere.
 from __future__ import annotations
 
 import csv
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from harness.audit.samples import FORMATTERS, DatasetSource, Metadata, Sample
 from harness.errors import HarnessError
@@ -87,7 +87,7 @@ def _given_eval_file(eval_dataset: str | Path) -> Path:
 
 def detect_formatter(path: Path) -> str:
     """coqui when the first line is a header with audio_file, else ljspeech."""
-    first = _read_text(path).split("\n", 1)[0].lstrip("\ufeff")
+    first = _first_line(path).lstrip("\ufeff")
     fields = first.split("|")
     if "audio_file" in fields:
         return "coqui"
@@ -104,32 +104,46 @@ def read(source: DatasetSource) -> list[Metadata]:
 
 def read_coqui(path: Path, root: Path, split: str) -> Metadata:
     """Rows as ``TTS.tts.datasets.formatters.coqui`` reads them (before its exists check)."""
-    text = _read_text(path)
-    if text.startswith("\ufeff"):
+    with _open_text(path, newline="") as handle:
+        return _coqui(handle, path, root, split)
+
+
+def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
+    first_line = handle.readline().rstrip("\r\n")
+    handle.seek(0)
+    if first_line.startswith("\ufeff"):
         raise HarnessError(
             "starts with a UTF-8 byte-order mark: the coqui formatter reads the first "
             "column as '\\ufeffaudio_file' and fails its header assertion",
             where=str(path),
             fix="save the file as UTF-8 without BOM",
         )
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="|")
+    reader = csv.DictReader(handle, delimiter="|")
     fields = reader.fieldnames or []
     if "audio_file" not in fields or "text" not in fields:
-        raise _header_error(path, text.split("\n", 1)[0], COQUI_HEADER)
+        raise _header_error(path, first_line, COQUI_HEADER)
     meta = Metadata(path=path, split=split, formatter="coqui")
+    # Rows naming one clip, file or speaker share one string for it: a million rows are a
+    # million Sample objects, and each str of its own would cost ~100 bytes more.
+    shared: dict[str, str] = {}
+    joined: dict[str, str] = {}
+    file, folder = str(path), str(root)
     for row in _rows(reader, path):
         extra = row.get(None) or []  # type: ignore[call-overload]
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
-        audio_file = row["audio_file"]
+        audio_file = shared.setdefault(row["audio_file"], row["audio_file"])
+        if audio_file not in joined:
+            joined[audio_file] = os.path.join(folder, audio_file)
+        speaker = row.get("speaker_name")
         meta.samples.append(
             Sample(
                 split=split,
-                file=str(path),
+                file=file,
                 line=reader.line_num,
                 audio_file=audio_file,
-                audio_path=os.path.join(str(root), audio_file),
+                audio_path=joined[audio_file],
                 text=str(row["text"]),  # XTTSDataset: str(sample["text"])
-                speaker=row.get("speaker_name"),
+                speaker=shared.setdefault(speaker, speaker) if speaker is not None else None,
                 columns=columns,
                 expected_columns=len(fields),
                 text_missing=row["text"] is None,
@@ -158,10 +172,14 @@ def _rows(reader: csv.DictReader, path: Path) -> Iterator[dict]:
 
 def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
     """Rows as ``TTS.tts.datasets.formatters.ljspeech`` reads them."""
-    text = _read_text(path)
+    with _open_text(path, newline=None) as handle:
+        return _ljspeech(handle, path, root, split)
+
+
+def _ljspeech(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
     meta = Metadata(path=path, split=split, formatter="ljspeech")
     # newline=None: universal newlines, like iterating over a file opened in text mode.
-    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+    for number, line in enumerate(handle, start=1):
         cols = line.split("|")
         if len(cols) < 3:
             raise HarnessError(
@@ -187,30 +205,50 @@ def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
     return meta
 
 
-def _read_text(path: Path) -> str:
-    """The file as UTF-8 (the formatters' encoding); a clear error where it is not."""
+def _check_text(path: Path) -> None:
+    """The file is UTF-8 (the formatters' encoding) and not blank; a clear error where not.
+
+    Read line by line, so that the check costs a line's memory, not the file's.
+    """
     from harness.plan.loaders.text import refuse_special_file
 
     refuse_special_file(path, str(path))  # a FIFO in the dataset would block the read
+    blank = True
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise HarnessError(
+                        f"not UTF-8 (byte 0x{raw[error.start]:02x} on line {number}); the "
+                        "formatters open metadata as UTF-8 and crash",
+                        where=f"{path}:{number}",
+                        fix="re-save the file as UTF-8",
+                    ) from None
+                blank = blank and not raw.strip()
     except OSError as error:
         raise HarnessError(
             f"cannot read: {error.strerror}", where=str(path), fix="check the path"
         ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise HarnessError(
-            f"not UTF-8 (byte 0x{data[error.start]:02x} on line {line}); the formatters "
-            "open metadata as UTF-8 and crash",
-            where=f"{path}:{line}",
-            fix="re-save the file as UTF-8",
-        ) from None
-    if not text.strip():
+    if blank:
         raise HarnessError("is empty", where=str(path), fix="write the metadata rows")
-    return text
+
+
+def _open_text(path: Path, newline: str | None) -> TextIO:
+    """The checked file, opened for streaming (rows are read one at a time)."""
+    _check_text(path)
+    try:
+        return path.open(encoding="utf-8", newline=newline)
+    except OSError as error:
+        raise HarnessError(
+            f"cannot read: {error.strerror}", where=str(path), fix="check the path"
+        ) from None
+
+
+def _first_line(path: Path) -> str:
+    with _open_text(path, newline="") as handle:
+        return handle.readline().rstrip("\r\n")
 
 
 def _header_error(path: Path, first_line: str, expected: str) -> HarnessError:

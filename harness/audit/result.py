@@ -14,7 +14,7 @@ from harness.audit.verdict import Reason, Verdict
 from harness.findings import Finding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SampleResult:
     sample: Sample
     role: str  # "train" or "eval": the set the trainer puts the sample in

@@ -9,7 +9,7 @@ FORMATTERS = ("coqui", "ljspeech")
 SPLITS = ("train", "eval")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One metadata row, with the text and audio path the formatter hands the dataset."""
 

@@ -25,6 +25,8 @@ spelled out by num2words and tables in coqui-tts; zh/ja/ko are transliterated).
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +46,14 @@ _EXPANDED = re.compile(
     re.IGNORECASE,
 )
 _TRANSLITERATED = frozenset({"zh", "ja", "ko"})
+ENCODE_CHUNK = 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Encoded:
     """One text as the dataset would tokenize it."""
 
-    ids: tuple[int, ...]
+    ids: Sequence[int]
     cleaned: str  # text after preprocess_text (passthrough cleaning when unsupported)
     unsupported: bool  # stock preprocess_text would raise NotImplementedError
     unk_chars: tuple[str, ...]  # characters of the text that became [UNK], in order
@@ -99,7 +102,15 @@ class TextTokenizer:
         approximate = known and (lang in _TRANSLITERATED or bool(_EXPANDED.search(text)))
         return cleaned, approximate
 
-    def encode_many(self, texts: list[str], language: str) -> list[Encoded]:
+    def encode_many(self, texts: Sequence[str], language: str) -> list[Encoded]:
+        """Encode in chunks: tokenizers' Encoding objects (offsets, tokens, masks) cost
+        kilobytes each, so only one chunk of them lives at a time."""
+        out: list[Encoded] = []
+        for start in range(0, len(texts), ENCODE_CHUNK):
+            out += self._encode_chunk(texts[start : start + ENCODE_CHUNK], language)
+        return out
+
+    def _encode_chunk(self, texts: Sequence[str], language: str) -> list[Encoded]:
         unsupported = not self.accepts(language)
         tag = self.language_tag(language)
         cleaned = [self.clean(text, language) for text in texts]
@@ -107,13 +118,14 @@ class TextTokenizer:
         encodings = self._tokenizer.encode_batch(inputs, add_special_tokens=False)
         prefix = len(tag)
         out = []
-        for (text, approximate), source, encoding in zip(cleaned, inputs, encodings, strict=True):
+        rows = zip(texts, cleaned, inputs, encodings, strict=True)
+        for source_text, (text, approximate), source, encoding in rows:
             pairs = zip(encoding.ids, encoding.offsets, strict=True)
             unk = [a for i, (a, _) in pairs if i == UNK_ID]
             out.append(
                 Encoded(
-                    ids=tuple(encoding.ids),
-                    cleaned=text,
+                    ids=array("i", encoding.ids),  # 4 bytes an id, not a 28-byte int
+                    cleaned=text if text != source_text else source_text,  # share the str
                     unsupported=unsupported,
                     unk_chars=tuple(source[a] for a in unk if a >= prefix),
                     prefix_unk=any(a < prefix for a in unk),

@@ -53,7 +53,7 @@ REASON_CODES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     reasons: tuple[Reason, ...]  # in the trainer's order; empty when kept
     text_tokens: int  # tokens the dataset would compare with max_text_length

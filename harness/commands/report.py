@@ -136,5 +136,7 @@ def write_outputs(doc, output: str, markdown: str | None, *, title: str | None =
     if markdown:
         common.emit(summary_markdown(doc, html_path=str(path)), markdown, option="--markdown")
         line += f"; summary in {markdown}"
-    print(line)
+    from harness.report.safe_text import safe_text
+
+    print(safe_text(line))  # the path may hold bytes that are not UTF-8
     return doc.exit_code()

@@ -136,11 +136,13 @@ def _artifact(file: str, cwd: Path) -> dict[str, Any]:
     except ValueError:  # another drive on Windows
         relative = None
     if relative is not None and relative.parts[:1] != ("..",):
-        return {"uri": quote(relative.as_posix()), "uriBaseId": "SRCROOT"}
+        raw = relative.as_posix().encode("utf-8", "surrogateescape")  # the name's own bytes
+        return {"uri": quote(raw), "uriBaseId": "SRCROOT"}
     return {"uri": absolute.resolve().as_uri()}
 
 
 def _fingerprint(finding: Finding) -> str:
     """Stable across line moves: the same hazard on the same key of the same config."""
     text = "\0".join([finding.code, finding.plan or "", finding.key or "", finding.file or ""])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as its own bytes
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
