@@ -95,3 +95,37 @@ def test_a_trailing_comma_run_description_is_a_note(tmp_path: Path) -> None:
     [plan] = load_plans(path)
     assert plan.get("run_description") == ["fine-tune"]
     assert any("harmless" in note for note in plan.meta["notes"])
+
+
+def test_a_wrong_type_in_a_script_is_an_error_finding_not_exit_2(tmp_path: Path) -> None:
+    from harness.rules import run_rules
+
+    path = _script(tmp_path, 'c = GPTTrainerConfig(lr="fast", epochs=10)\n')
+    [plan] = load_plans(path)
+    findings = [f for f in run_rules(plan) if f.code == "C905"]
+    assert [(f.key, f.severity.value) for f in findings] == [("lr", "error")]
+    assert findings[0].line == 1
+    with pytest.raises(HarnessError):  # a bad --set is still refused with one line
+        load_plans(path, overrides=["epochs=ten"])
+
+
+def test_loader_notes_appear_in_every_output_format(tmp_path: Path, capsys) -> None:
+    from harness.cli import main
+
+    outside = tmp_path / "outside.py"
+    outside.write_text("LR = 1e-3\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "setup.py").write_text("", encoding="utf-8")
+    os.symlink(outside, repo / "settings.py")
+    script = repo / "train.py"
+    script.write_text("import settings\nc = GPTTrainerConfig(lr=settings.LR)\n", encoding="utf-8")
+    note = "resolves outside the repository"
+    for fmt in ("text", "json", "md", "sarif"):
+        main(["lint", str(script), "--format", fmt, "--baseline", "none"])
+        out = capsys.readouterr().out
+        assert note in " ".join(out.split()), fmt  # the text table may wrap it
+    html = tmp_path / "report.html"
+    main(["report", str(script), "--baseline", "none", "-o", str(html)])
+    assert note in html.read_text(encoding="utf-8")
+    assert outside.read_text(encoding="utf-8") == "LR = 1e-3\n"

@@ -90,7 +90,7 @@ def _script_plans(
         meta["command_line_rejections"] = [vars(r).copy() for r in path.rejections]
         if path.conditions:
             raw = replace(raw, name=f"{raw.name} [{'; '.join(path.conditions)}]")
-        plans.append(_finish(replace(raw, meta=meta), library))
+        plans.append(_finish(replace(raw, meta=meta), library, as_findings=True))
     return plans
 
 
@@ -98,11 +98,13 @@ def _override_name(text: str) -> str:
     return text.partition("=")[0].strip().lstrip("-")
 
 
-def _finish(raw: RawConfig, library: str | None) -> Plan:
+def _finish(raw: RawConfig, library: str | None, *, as_findings: bool = False) -> Plan:
+    """A script CPython compiles is never refused (exit 2): its wrong value types become
+    error findings (C905); a config file with one is refused with one line."""
     from harness.plan.loaders.value_types import check_types
 
     plan = build_plan(_with_language(raw), library)
-    check_types(plan, load_table(plan.library))
+    check_types(plan, load_table(plan.library), as_findings=as_findings)
     return plan
 
 

@@ -195,3 +195,37 @@ def invalid_value(context: RuleContext) -> Iterator[Problem]:
 def reading_note(context: RuleContext) -> Iterator[Problem]:
     for note in context.plan.meta.get("notes") or ():
         yield Problem(str(note), None, fix="see the note; values it names are unknown")
+
+
+@rule(
+    "C905",
+    "script-value-of-wrong-type",
+    Severity.ERROR,
+    summary="a training script passes a value of the wrong type (lr='fast'): the run fails",
+    doc="""
+    ## What it does
+    Checks the type of each value a training script passes to the config against the
+    type of the library default (numbers are numbers, counts are whole numbers).
+
+    ## Why is this bad?
+    Coqpit does not check types when the config is built: a string learning rate or a
+    float epoch count fails only when the trainer first uses it, minutes or hours in.
+
+    ## Example
+    ```
+    config = GPTTrainerConfig(lr="fast")
+    ```
+
+    ## Use instead
+    ```
+    config = GPTTrainerConfig(lr=5e-06)
+    ```
+
+    ## Evidence
+    Coqpit assigns dataclass fields without checking types; the trainer then computes
+    with them (trainer/trainer.py builds the optimizer with `lr=config.lr`).
+    """,
+)
+def wrong_value_type(context: RuleContext) -> Iterator[Problem]:
+    for item in context.plan.meta.get("value_type_errors") or ():
+        yield Problem(str(item["message"]), item.get("key"), fix=item.get("fix"))

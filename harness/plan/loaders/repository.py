@@ -104,6 +104,7 @@ class Repository:
     entry: ModuleInfo
     modules: dict[Path, ModuleInfo | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    _asked: dict[Path, ModuleInfo | None] = field(default_factory=dict)  # by path as asked
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -111,6 +112,12 @@ class Repository:
 
     def module(self, path: Path) -> ModuleInfo | None:
         """The parsed module at ``path``, or None (absent, outside the root, or unreadable)."""
+        if path in self._asked:
+            return self._asked[path]
+        self._asked[path] = found = self._load(path)
+        return found
+
+    def _load(self, path: Path) -> ModuleInfo | None:
         key = path.resolve() if path.exists() else path.absolute()
         if key in self.modules:
             return self.modules[key]

@@ -59,11 +59,16 @@ class ScriptResult:
 
 @dataclass
 class _Setup:
+    """What every path's reading shares: the repository, its modules, the bound parser."""
+
     repo: Repository
-    argv: list[str] | None
     inputs: dict[str, Resolved]
     dataset_size: int | None
     command: str | None
+    modules: list[ModuleInfo] = field(default_factory=list)
+    namespace: dict[str, Resolved] | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    parser_notes: list[str] = field(default_factory=list)
     reads: int = 0
 
 
@@ -79,17 +84,20 @@ def read_script(
     repo = Repository(find_root(path), entry)
     values = _override_values(overrides, entry)
     size = values.get(DATASET_SIZE)
-    setup = _Setup(
-        repo,
-        None if argv is None else list(argv),
-        values,
-        size.value if size is not None and isinstance(size.value, int) else None,
-        command,
-    )
-    paths = _explore(setup, {})
+    known_size = size.value if size is not None and isinstance(size.value, int) else None
+    setup = _Setup(repo, values, known_size, command)
     probe = Evaluator(repo)
-    module, _ = _root_module(probe, repo)
-    names = _input_names(probe, repo, module)
+    setup.modules = _modules(probe, repo)
+    parser = read_parser(probe, repo.entry)
+    if parser is not None:
+        given = None if argv is None else list(argv)
+        setup.namespace, setup.rejections = parser.bind(given, values)
+        setup.parser_notes = parser.notes
+    elif argv:
+        repo.notes.append(f"{repo.entry.display}: no argparse parser read; arguments ignored")
+    paths = _explore(setup, {})
+    module, _ = _root_module(setup.modules)
+    names = _input_names(probe, repo, module, parser)
     return ScriptResult(paths, names & set(values), repo.reading())
 
 
@@ -123,35 +131,27 @@ def _read_once(setup: _Setup, choice: PathChoice) -> ScriptPath:
     repo = setup.repo
     evaluator = Evaluator(repo, choice)
     evaluator.dataset_size = setup.dataset_size
-    module, site = _root_module(evaluator, repo)
-    parser = read_parser(evaluator, repo.entry)
-    rejections: list[Rejection] = []
-    inputs = dict(setup.inputs)
-    if parser is not None:
-        evaluator.namespace, rejections = parser.bind(setup.argv, inputs)
-    elif setup.argv:
-        repo.notes.append(f"{repo.entry.display}: no argparse parser read; arguments ignored")
-    evaluator.inputs = inputs
+    evaluator.namespace = setup.namespace
+    evaluator.inputs = dict(setup.inputs)
+    module, site = _root_module(setup.modules)
     if site is not None and site.scope.kind == "function":
         _follow_chain(evaluator, repo.entry, site.scope)
     reader = ScriptReader(module, evaluator)
     raw = reader.raw(repo.entry.path.stem, repo.entry.display)
-    notes = raw.meta["notes"] + list(dict.fromkeys(repo.notes))
-    if parser is not None:
-        notes += parser.notes
+    notes = raw.meta["notes"] + list(dict.fromkeys(repo.notes)) + setup.parser_notes
     meta = {**raw.meta, "notes": notes, "entry": repo.entry.display}
     if setup.command:
         meta["command"] = setup.command
-    return ScriptPath([], replace(raw, meta=meta), rejections)
+    return ScriptPath([], replace(raw, meta=meta), list(setup.rejections))
 
 
-def _root_module(evaluator: Evaluator, repo: Repository) -> tuple[ModuleInfo, Site | None]:
+def _root_module(modules: list[ModuleInfo]) -> tuple[ModuleInfo, Site | None]:
     """The module that builds the config: the entry, else a repository module it imports."""
-    for module in _modules(evaluator, repo):
+    for module in modules:
         sites = [s for s in module.calls if call_name(s.node) == ROOT]
         if sites:
             return module, sites[-1]
-    return repo.entry, None
+    return modules[0], None
 
 
 def _modules(evaluator: Evaluator, repo: Repository) -> list[ModuleInfo]:
@@ -228,13 +228,11 @@ def _chain(
     return None
 
 
-def _input_names(evaluator: Evaluator, repo: Repository, module: ModuleInfo) -> set[str]:
+def _input_names(
+    evaluator: Evaluator, repo: Repository, module: ModuleInfo, parser: ParserSpec | None
+) -> set[str]:
     """Parameters of the functions on the way to the config, and argparse dests."""
-    names: set[str] = set()
-    parser: ParserSpec | None = read_parser(evaluator, repo.entry)
-    if parser is not None:
-        parser.bind(None, {})
-        names |= parser.dests
+    names: set[str] = set(parser.dests) if parser is not None else set()
     sites = [s for s in module.calls if call_name(s.node) == ROOT]
     scopes = [s.scope for s in sites if s.scope.kind == "function"]
     for scope in scopes:

@@ -50,7 +50,18 @@ DESCRIPTION = {
 }
 
 
-def check_types(plan: Plan, table: DefaultsTable) -> None:
+def check_types(plan: Plan, table: DefaultsTable, *, as_findings: bool = False) -> None:
+    """Raise on the first wrong type; with ``as_findings`` (a script CPython compiles, whose
+    run would start and then fail) record each in ``meta["value_type_errors"]`` instead."""
+    for error in _type_errors(plan, table):
+        if not as_findings or error.where.startswith("--set"):  # a bad --set: refused
+            raise error
+        plan.meta.setdefault("value_type_errors", []).append(
+            {"key": error.key, "message": error.what, "fix": error.fix}
+        )
+
+
+def _type_errors(plan: Plan, table: DefaultsTable):
     for setting in plan.settings.values():
         if setting.source.is_default or isinstance(setting.value, Unknown):
             continue
@@ -64,11 +75,11 @@ def check_types(plan: Plan, table: DefaultsTable) -> None:
                     f"{DESCRIPTION[expected]}: only printed by the trainer, harmless"
                 )
                 continue
-            raise _error(setting, DESCRIPTION[expected])
-        if expected in ("number", "count", "size") and not _finite_enough(setting):
-            raise _error(setting, "a finite number")
-        if setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
-            raise _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
+            yield _error(setting, DESCRIPTION[expected])
+        elif expected in ("number", "count", "size") and not _finite_enough(setting):
+            yield _error(setting, "a finite number")
+        elif setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
+            yield _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
 
 
 def expected_type(key: str, table: DefaultsTable) -> str | None:
@@ -123,8 +134,10 @@ def _finite_enough(setting: Setting) -> bool:
 
 
 def _error(setting: Setting, wanted: str) -> HarnessError:
-    return HarnessError(
+    error = HarnessError(
         f"{setting.key} must be {wanted}, not {setting.value!r}",
         where=str(setting.source),
         fix=f"set {setting.key} to {wanted}",
     )
+    error.key = setting.key  # type: ignore[attr-defined]
+    return error
