@@ -1,18 +1,20 @@
-"""Every documented finding code: config rules (S, O, M, L, B, X, K) and audit codes (A, V).
+"""The one catalogue of finding codes: config rules (S, O, M, L, B, X, K) and the dataset
+and vocab codes (A, V).
 
-Both kinds carry ``code``, ``name``, ``severity``, ``summary`` and ``doc``, so ``explain``,
-SARIF and the HTML report look any code up here.
+Every entry is a ``harness.findings.FindingCode`` (a config ``Rule`` is one, with its
+check), documented in ruff's sections, so ``explain``, SARIF and the report read any code
+the same way.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 from harness.errors import HarnessError
+from harness.findings import FindingCode
 
 
-def lookup(code_or_name: str) -> Any | None:
+def lookup(code_or_name: str) -> FindingCode | None:
     """The rule or audit code, or None when nothing has that code or name."""
     from harness.audit.codes import CODES
     from harness.rules import get_rule
@@ -28,7 +30,7 @@ def lookup(code_or_name: str) -> Any | None:
     return None
 
 
-def get_entry(code_or_name: str) -> Any:
+def get_entry(code_or_name: str) -> FindingCode:
     """Like ``lookup``, but an unknown code is a one-line HarnessError with suggestions."""
     entry = lookup(code_or_name)
     if entry is not None:
@@ -46,3 +48,11 @@ def all_codes() -> list[str]:
     from harness.rules import all_rules
 
     return [rule.code for rule in all_rules()] + sorted(CODES)
+
+
+def all_entries() -> list[FindingCode]:
+    """Every documented code: the config rules, then the dataset and vocab codes."""
+    from harness.audit.codes import CODES
+    from harness.rules import all_rules
+
+    return [*all_rules(), *(CODES[code] for code in sorted(CODES))]

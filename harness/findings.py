@@ -28,6 +28,20 @@ class Severity(enum.StrEnum):
             ) from None
 
 
+@dataclass(frozen=True)
+class FindingCode:
+    """A documented finding code: a config rule (S, O, M, L, B, X, K...) or an audit code (A,
+    V). ``harness.catalog`` looks every one up; ``explain``, SARIF and the report read these
+    fields, whatever produced the finding."""
+
+    code: str  # "S101", "A102"
+    name: str  # kebab-case, "milestones-never-fire"
+    severity: Severity  # the default; a finding may say otherwise (info when undecided)
+    family: str  # "schedule", "optimizer", ..., "data" for the dataset and vocab codes
+    summary: str  # one line
+    doc: str  # Markdown in ruff's sections (harness.catalog.DOC_SECTIONS)
+
+
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_schedule import BASE_LR, CASE_IDS, CASES, STEPPING_TRAINER, make_plan
 
 from harness.plan.model import SchedulerSpec
 from harness.schedule import compute_schedule, lr_at, lr_curve
 from harness.schedulers import SCHEDULERS, TABULATE_LIMIT
 from harness.schedulers.sample import DENSE, GRID
-from tests.test_schedule import BASE_LR, CASE_IDS, CASES, STEPPING_TRAINER, make_plan
 
 # Bound on the points of a sampled curve: dense head, two grids, two per event, the end.
 SAMPLE_BOUND = DENSE + 2 * GRID + 2 * 10 + 1

@@ -1,26 +1,20 @@
 """The finding codes of the dataset audit (A1xx) and the vocab check (V1xx).
 
-Each code has a kebab-case name, a default severity, a one-line summary and a short doc
-(what it means, why it matters, the fix), so ``explain`` and SARIF can describe it like a
-config rule. ``make`` builds a ``Finding`` from a code.
+Each code has a kebab-case name, a default severity, a one-line summary and a short text
+(why it matters, then "Fix: ..."); ``CODES`` holds them as ``FindingCode`` entries of the
+one catalogue (``harness.catalog``), their docs in ruff's sections like the config rules'.
+``make`` builds a ``Finding`` from a code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from harness.findings import Finding, Severity
+from harness.findings import Finding, FindingCode, Severity
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
-@dataclass(frozen=True)
-class Code:
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    doc: str
+FAMILY = "data"  # the dataset and the tokenizer the trainer reads it with
+NOTHING_TO_FIX = "Nothing to change: the finding reports what the trainer will see."
 
 
 _TABLE: tuple[tuple[str, str, Severity, str, str], ...] = (
@@ -255,7 +249,9 @@ _TABLE: tuple[tuple[str, str, Severity, str, str], ...] = (
         "vocab-ids-not-contiguous",
         WARNING,
         "the vocab's ids have gaps",
-        "gpt_number_text_tokens is max id + 1, so every gap is an embedding row no token uses.",
+        "gpt_number_text_tokens is max id + 1, so every gap is an embedding row no token uses. "
+        "Fix: give the appended tokens the ids right after the base vocab's (existing ids "
+        "unchanged).",
     ),
     (
         "V107",
@@ -274,10 +270,25 @@ _TABLE: tuple[tuple[str, str, Severity, str, str], ...] = (
     ),
 )
 
-CODES: dict[str, Code] = {row[0]: Code(*row) for row in _TABLE}
+
+def ruff_doc(code: str, summary: str, text: str) -> str:
+    """The code's text in ruff's sections: what it reports, why it matters, and the fix."""
+    why, _, fix = text.partition("Fix:")
+    fix = fix.strip() or NOTHING_TO_FIX
+    check = "dataset audit" if code.startswith("A") else "vocab check"
+    return (
+        f"## What it does\nThe {check} reports: {summary}.\n\n"
+        f"## Why is this bad?\n{why.strip()}\n\n## Use instead\n{fix[0].upper() + fix[1:]}"
+    )
 
 
-def get_code(code: str) -> Code:
+CODES: dict[str, FindingCode] = {
+    code: FindingCode(code, name, severity, FAMILY, summary, ruff_doc(code, summary, text))
+    for code, name, severity, summary, text in _TABLE
+}
+
+
+def get_code(code: str) -> FindingCode:
     return CODES[code]
 
 

@@ -20,8 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.catalog import get_entry
 
     rule = get_entry(args.code)
-    family = getattr(rule, "family", "data")
-    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {family})\n")
+    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {rule.family})\n")
     print(rule.summary + "\n")
     print(rule.doc.strip())
     return 0

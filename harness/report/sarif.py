@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from harness import __version__
-from harness.findings import Finding, Severity
+from harness.findings import Finding, FindingCode, Severity
 from harness.report.document import ReportDocument
 
 SARIF_VERSION = "2.1.0"
@@ -56,10 +56,10 @@ def sarif_log(doc: ReportDocument, cwd: Path | None = None) -> dict[str, Any]:
 def _rule(code: str, findings: list[Finding]) -> dict[str, Any]:
     first = next(f for f in findings if f.code == code)
     known = _registered(code)
-    name = getattr(known, "name", None) or first.name
-    summary = getattr(known, "summary", None) or first.name.replace("-", " ")
-    doc = getattr(known, "doc", None)
-    severity = getattr(known, "severity", None) or first.severity
+    name = known.name if known else first.name
+    summary = known.summary if known else first.name.replace("-", " ")
+    doc = known.doc if known else None
+    severity = known.severity if known else first.severity
     rule: dict[str, Any] = {
         "id": code,
         "name": name,
@@ -69,13 +69,12 @@ def _rule(code: str, findings: list[Finding]) -> dict[str, Any]:
     if doc:
         rule["fullDescription"] = {"text": _first_paragraph(doc) or summary}
         rule["help"] = {"text": doc, "markdown": doc}
-    family = getattr(known, "family", None)
-    if family:
-        rule["properties"] = {"tags": [family]}
+    if known:
+        rule["properties"] = {"tags": [known.family]}
     return rule
 
 
-def _registered(code: str) -> Any | None:
+def _registered(code: str) -> FindingCode | None:
     """The documented rule or audit code, or None for codes nothing documents."""
     from harness.catalog import lookup
 

@@ -129,15 +129,13 @@ def _family_rank(code: str) -> int:
 def rule_family(code: str) -> str | None:
     """The family of a config rule, "data" for a dataset-audit code, None when unknown."""
     entry = lookup(code)
-    return None if entry is None else getattr(entry, "family", "data")
+    return None if entry is None else entry.family
 
 
 def explain_text(code: str) -> str | None:
     """What ``xtts-harness explain CODE`` says (Markdown), for a rule or an audit code."""
     entry = lookup(code)
-    if entry is None:
-        return None
-    return entry.doc if hasattr(entry, "family") else f"{entry.summary}.\n\n{entry.doc}"
+    return None if entry is None else entry.doc
 
 
 def dataset_line(audit: dict[str, Any]) -> str:

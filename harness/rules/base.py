@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from harness.findings import Finding, Severity, sort_findings
+from harness.findings import Finding, FindingCode, Severity, sort_findings
 from harness.plan import Plan
 
 if TYPE_CHECKING:
@@ -97,13 +97,9 @@ class RuleContext:
 
 
 @dataclass(frozen=True)
-class Rule:
-    code: str  # "S101"
-    name: str  # kebab-case, "milestones-never-fire"
-    severity: Severity
-    family: str  # "schedule", "optimizer", ...
-    summary: str  # one line
-    doc: str  # markdown, ruff style (DOC_SECTIONS)
+class Rule(FindingCode):
+    """A config rule: a documented code and the check that produces its findings."""
+
     check: Callable[[RuleContext], Iterable[Finding]]
 
 
