@@ -83,6 +83,20 @@ def test_webui_dataset_size_decides_the_branch(webui: Path, tmp_path: Path, monk
     assert_reads_the_same(plan, run_for_real(webui, ARGV, tmp_path, 8000))
 
 
+def test_rows_of_the_dataset_csv_decide_the_branch(tmp_path: Path, monkeypatch) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(WEBUI, repo)
+    (repo / "dataset").mkdir()
+    rows = "".join(f"wavs/{i}.wav|text {i}|speaker\n" for i in range(2500))
+    header = "audio_file|text|speaker_name\n"
+    (repo / "dataset" / "metadata_train.csv").write_text(header + rows, encoding="utf-8")
+    (repo / "dataset" / "metadata_eval.csv").write_text(header + rows[:300], encoding="utf-8")
+    monkeypatch.chdir(repo)
+    [plan] = load_candidates(["python", *ARGV])  # 2,500 rows: the small-dataset path
+    assert plan.meta["path_condition"] == [] and plan.get("lr") == 2e-06
+    assert_reads_the_same(plan, run_for_real(repo, ARGV, tmp_path, 2500))
+
+
 def test_set_binds_script_inputs_before_config_keys(webui: Path, monkeypatch) -> None:
     monkeypatch.chdir(webui)
     overrides = ["num_epochs=100", "language=amh", "dataset_size=8000", "batch_size=3"]

@@ -28,7 +28,7 @@ from harness.plan.loaders.static_ops import (
 
 if TYPE_CHECKING:
     from harness.plan.loaders.repository import Repository
-    from harness.plan.loaders.static_eval import Context, PathChoice, Resolved
+    from harness.plan.loaders.static_values import Context, PathChoice, Resolved
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class NameResolver:
     # --- names ----------------------------------------------------------------------------
 
     def name(self, name: str, ctx: Context) -> Any:
-        from harness.plan.loaders.static_eval import Origin, Resolved
+        from harness.plan.loaders.static_values import Origin, Resolved
 
         binding, scope = self.lookup(name, ctx)
         if binding is None:
@@ -133,7 +133,7 @@ class NameResolver:
         return True
 
     def decide(self, module: ModuleInfo, block_id: int, use: tuple[int, ...]) -> Any:
-        from harness.plan.loaders.static_eval import Context
+        from harness.plan.loaders.static_values import Context
 
         block = module.blocks.get(block_id)
         if block is None or block.test is None:
@@ -162,7 +162,7 @@ class NameResolver:
         return None
 
     def _binding(self, name: str, binding: Binding, scope: Scope) -> Any:
-        from harness.plan.loaders.static_eval import (
+        from harness.plan.loaders.static_values import (
             ClassRef,
             Context,
             Function,
@@ -221,7 +221,7 @@ class NameResolver:
 
     def _parameter(self, name: str, binding: Binding, scope: Scope) -> Any:
         """An input (--set), the argument of the call followed, or the default."""
-        from harness.plan.loaders.static_eval import Context, Origin, Resolved
+        from harness.plan.loaders.static_values import Context, Origin, Resolved
 
         if id(scope) in self.input_scopes and name in self.inputs:
             self.used_inputs.add(name)
@@ -239,7 +239,7 @@ class NameResolver:
         return Resolved(found.value, Origin(scope.module, binding.node, binding.line, name))
 
     def _star_or_builtin(self, name: str, scope: Scope) -> Any:
-        from harness.plan.loaders.static_eval import Builtin
+        from harness.plan.loaders.static_values import Builtin
 
         module_scope = scope
         while module_scope.parent is not None:
@@ -277,7 +277,7 @@ class NameResolver:
         return ModuleRef(dotted, None)
 
     def attribute(self, owner: Any, attr: str) -> Any:
-        from harness.plan.loaders.static_eval import Builtin, ClassRef, Context
+        from harness.plan.loaders.static_values import Builtin, ClassRef, Context
 
         if isinstance(owner, ModuleRef):
             return self._module_attribute(owner, attr)
@@ -288,14 +288,14 @@ class NameResolver:
         if isinstance(owner, str) and attr in STR_METHODS:
             return Builtin("." + attr, owner)
         if isinstance(owner, dict) and attr == "get":
-            from harness.plan.loaders.static_eval import to_plain
+            from harness.plan.loaders.static_values import to_plain
 
             plain = to_plain(owner)
             return UNRESOLVED if plain is UNRESOLVED else Builtin(".get", plain)
         return UNRESOLVED
 
     def _module_attribute(self, module: ModuleRef, attr: str) -> Any:
-        from harness.plan.loaders.static_eval import Builtin, Context
+        from harness.plan.loaders.static_values import Builtin, Context
 
         if module.info is None:
             qualified = f"{module.name}.{attr}"
