@@ -27,6 +27,7 @@ FIXTURES = Path(__file__).with_name("fixtures") / "configs"
 ORACLE = Path(__file__).with_name("oracle")
 WEBUI = FIXTURES / "webui_repo"
 RECIPE = FIXTURES / "argparse_recipe"
+VENDORED = FIXTURES / "vendored_repo"
 
 
 def run_for_real(repo: Path, argv: list[str], tmp_path: Path, dataset_size: int) -> dict:
@@ -174,3 +175,24 @@ def test_lint_imports_no_torch_tts_or_trainer() -> None:
     assert "IMPORTED=" in completed.stderr and completed.stderr.endswith("IMPORTED="), (
         completed.stderr[-500:]
     )
+
+
+def test_vendored_repository_matches_the_real_run(tmp_path: Path, monkeypatch) -> None:
+    """The script imports its own TTS/ and trainer/ copies; the reading is still static
+    (those packages are never parsed as the script's modules) and agrees with the run on
+    each path of `if LANGUAGE not in SUPPORTED:` (LANGUAGE comes from os.environ)."""
+    repo = tmp_path / "vendored"
+    shutil.copytree(VENDORED, repo)
+    monkeypatch.chdir(repo)
+    rewritten, kept = load_plans(repo / "train.py")
+    assert rewritten.meta["path_condition"][0].startswith("when LANGUAGE not in SUPPORTED (")
+    followed = {p.name for p in rewritten.meta["reading"].modules}
+    assert followed == {"train.py", "hparams.py"}
+    monkeypatch.setenv("XTTS_LANGUAGE", "xx")
+    assert_reads_the_same(rewritten, run_for_real(repo, ["train.py"], tmp_path, 100))
+    monkeypatch.setenv("XTTS_LANGUAGE", "am")
+    real = run_for_real(repo, ["train.py"], tmp_path, 100)
+    # On the other path the language is what os.environ holds: not known statically.
+    assert isinstance(kept.get("datasets[0].language"), Unknown)
+    assert_reads_the_same(kept, {k: v for k, v in real.items() if k != "datasets[0].language"})
+    assert kept.get("grad_accum_steps") == 84 and kept.get("model_args.max_text_length") == 400

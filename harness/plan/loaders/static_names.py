@@ -26,6 +26,9 @@ from harness.plan.loaders.static_ops import (
     UNRESOLVED,
 )
 
+# Packages that are the training library itself: never read as the script's own modules.
+LIBRARIES = frozenset({"TTS", "trainer", "torch", "torchaudio"})
+
 if TYPE_CHECKING:
     from harness.plan.loaders.repository import Repository
     from harness.plan.loaders.static_values import Context, PathChoice, Resolved
@@ -261,6 +264,8 @@ class NameResolver:
         the repository root); relative ones from the importing module's package."""
         if not dotted:
             return ModuleRef(".", None)
+        if not level and dotted.split(".")[0] in LIBRARIES:
+            return ModuleRef(dotted, None)  # the library, even vendored: its defaults are data
         if level:
             base = importer.path.parent
             for _ in range(level - 1):
