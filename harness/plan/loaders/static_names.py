@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.plan.loaders.pyscope import Binding, Block, ModuleInfo, Scope
@@ -317,9 +316,6 @@ class NameResolver:
             scope = module.info.scope
             return self.name(attr, Context(scope, (10**9, 0), ()))
         return self._import(f"{module.name}.{attr}", 0, module.info)  # a submodule
-
-    def module_path(self, info: ModuleInfo) -> Path:
-        return info.path
 
     # Provided by the Evaluator.
     def value(self, node: ast.expr, ctx: Context) -> Any:  # pragma: no cover
