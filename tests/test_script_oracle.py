@@ -27,6 +27,7 @@ FIXTURES = Path(__file__).with_name("fixtures") / "configs"
 ORACLE = Path(__file__).with_name("oracle")
 WEBUI = FIXTURES / "webui_repo"
 RECIPE = FIXTURES / "argparse_recipe"
+VENDORED = FIXTURES / "vendored_repo"
 
 
 def run_for_real(repo: Path, argv: list[str], tmp_path: Path, dataset_size: int) -> dict:
@@ -81,6 +82,20 @@ def test_webui_dataset_size_decides_the_branch(webui: Path, tmp_path: Path, monk
     [plan] = load_candidates(["python", *ARGV], overrides=["dataset_size=8000"])
     assert plan.meta["path_condition"] == [] and plan.get("dataset_size") == 8000
     assert_reads_the_same(plan, run_for_real(webui, ARGV, tmp_path, 8000))
+
+
+def test_rows_of_the_dataset_csv_decide_the_branch(tmp_path: Path, monkeypatch) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(WEBUI, repo)
+    (repo / "dataset").mkdir()
+    rows = "".join(f"wavs/{i}.wav|text {i}|speaker\n" for i in range(2500))
+    header = "audio_file|text|speaker_name\n"
+    (repo / "dataset" / "metadata_train.csv").write_text(header + rows, encoding="utf-8")
+    (repo / "dataset" / "metadata_eval.csv").write_text(header + rows[:300], encoding="utf-8")
+    monkeypatch.chdir(repo)
+    [plan] = load_candidates(["python", *ARGV])  # 2,500 rows: the small-dataset path
+    assert plan.meta["path_condition"] == [] and plan.get("lr") == 2e-06
+    assert_reads_the_same(plan, run_for_real(repo, ARGV, tmp_path, 2500))
 
 
 def test_set_binds_script_inputs_before_config_keys(webui: Path, monkeypatch) -> None:
@@ -160,3 +175,92 @@ def test_lint_imports_no_torch_tts_or_trainer() -> None:
     assert "IMPORTED=" in completed.stderr and completed.stderr.endswith("IMPORTED="), (
         completed.stderr[-500:]
     )
+
+
+def test_vendored_repository_matches_the_real_run(tmp_path: Path, monkeypatch) -> None:
+    """The script imports its own TTS/ and trainer/ copies; the reading is still static
+    (those packages are never parsed as the script's modules) and agrees with the run on
+    each path of `if LANGUAGE not in SUPPORTED:` (LANGUAGE comes from os.environ)."""
+    repo = tmp_path / "vendored"
+    shutil.copytree(VENDORED, repo)
+    monkeypatch.chdir(repo)
+    rewritten, kept = load_plans(repo / "train.py")
+    assert rewritten.meta["path_condition"][0].startswith("when LANGUAGE not in SUPPORTED (")
+    followed = {p.name for p in rewritten.meta["reading"].modules}
+    assert followed == {"train.py", "hparams.py"}
+    monkeypatch.setenv("XTTS_LANGUAGE", "xx")
+    assert_reads_the_same(rewritten, run_for_real(repo, ["train.py"], tmp_path, 100))
+    monkeypatch.setenv("XTTS_LANGUAGE", "am")
+    real = run_for_real(repo, ["train.py"], tmp_path, 100)
+    # On the other path the language is what os.environ holds: not known statically.
+    assert isinstance(kept.get("datasets[0].language"), Unknown)
+    assert_reads_the_same(kept, {k: v for k, v in real.items() if k != "datasets[0].language"})
+    assert kept.get("grad_accum_steps") == 84 and kept.get("model_args.max_text_length") == 400
+
+
+def test_cli_acceptance_case_exits_1_naming_the_real_flags(webui: Path, monkeypatch, capsys):
+    from harness.cli import main
+
+    monkeypatch.chdir(webui)
+    argv = ["--language", "am", "--num_epochs", "100", "--batch_size", "4"]
+    argv += ["--grad_acumm", "128"]
+    command = ["python", "headlessXttsTrain.py", *argv]
+    code = main(["lint", "--select", "C", "--format", "json", "--", *command])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1
+    messages = {f["key"]: f["message"] for f in findings if f["code"] == "C901"}
+    assert messages["--language"].endswith("did you mean --lang?")
+    assert messages["--num_epochs"].endswith("did you mean --epochs?")
+    # python -m MODULE runs the same file; --epoch abbreviates --epochs as argparse allows.
+    code = main(
+        ["lint", "--select", "C9", "--", "python", "-m", "headlessXttsTrain", "--epoch", "3"]
+    )
+    assert code == 0, capsys.readouterr().out
+
+
+def test_argparse_binding_matches_the_real_argparse(webui: Path, monkeypatch) -> None:
+    """The same argument lists, through the harness's reading and through the script's own
+    parser run for real (build_parser() imported in a subprocess of the test)."""
+    monkeypatch.chdir(webui)
+    cases = [
+        ["--lan", "am", "--epochs=5"],
+        ["--optimizer", "SGD", "--adapt"],
+        ["--batch_size", "x"],
+        ["--optimizer", "Adam"],
+        ["--max_audio", "8.5", "--grad", "3"],
+    ]
+    code = (
+        "import json, sys; sys.path.insert(0, '.'); from headlessXttsTrain import build_parser\n"
+        "p = build_parser(); p.exit_on_error = False\n"
+        "try:\n    ns, extra = p.parse_known_args(json.loads(sys.argv[1]))\n"
+        "    print(json.dumps({'ok': vars(ns), 'extra': extra}))\n"
+        "except Exception as e:\n    print(json.dumps({'error': type(e).__name__}))\n"
+    )
+    for argv in cases:
+        env = {**os.environ, "PYTHONPATH": str(ORACLE)}
+        done = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(argv)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        real = json.loads(done.stdout)
+        [plan] = load_plans(
+            CommandLine(Path("headlessXttsTrain.py"), tuple(argv), "python ..."),
+            overrides=["dataset_size=8000"],
+        )
+        rejected = plan.meta["command_line_rejections"]
+        assert bool(rejected) == ("error" in real or bool(real["extra"])), argv
+        if "ok" in real and not rejected:
+            read = {
+                "lang": plan.get("datasets[0].language"),
+                "optimizer": plan.get("optimizer"),
+                "grad_acumm": plan.get("grad_accum_steps"),
+            }
+            assert read["lang"] == real["ok"]["lang"].lower(), argv
+            assert read["optimizer"] == real["ok"]["optimizer"], argv
+            expected_accum = real["ok"]["grad_acumm"]
+            if real["ok"]["adapt_language"]:
+                expected_accum = max(expected_accum, 4)
+            assert read["grad_acumm"] == expected_accum, argv

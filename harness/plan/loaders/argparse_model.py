@@ -28,7 +28,6 @@ from harness.plan.loaders.static_eval import (
     Resolved,
     call_name,
 )
-from harness.plan.source import Unknown
 
 TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 ACTIONS = {
@@ -349,7 +348,3 @@ def _classify(error: Exception, parser: argparse.ArgumentParser) -> Rejection:
     if "invalid choice" in text:
         return Rejection("C902", flag, f"argument {flag}: {text}")
     return Rejection("C904", flag, f"argument {flag}: {text}" if flag else text)
-
-
-def unknown_value(text: str) -> Unknown:
-    return Unknown(text)

@@ -14,11 +14,10 @@ reads the script once per feasible path.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from harness.plan.loaders.pyscope import Block, ModuleInfo, Scope, Site
+from harness.plan.loaders.pyscope import Scope, Site
 from harness.plan.loaders.static_names import ModuleRef, NameResolver
 from harness.plan.loaders.static_ops import (
     MAX_DEPTH,
@@ -31,9 +30,36 @@ from harness.plan.loaders.static_ops import (
     format_value,
     too_big,
 )
+from harness.plan.loaders.static_values import (
+    Builtin,
+    ClassRef,
+    ConfigObj,
+    Context,
+    Function,
+    Namespace,
+    Origin,
+    PathChoice,
+    Resolved,
+    Samples,
+    as_entries,
+    call_name,
+    to_plain,
+)
 from harness.plan.source import Unknown
 
-__all__ = ["UNRESOLVED", "ConfigObj", "Context", "Evaluator", "Origin", "Resolved"]
+__all__ = [
+    "UNRESOLVED",
+    "ClassRef",
+    "ConfigObj",
+    "Context",
+    "Evaluator",
+    "Function",
+    "Origin",
+    "PathChoice",
+    "Resolved",
+    "call_name",
+    "to_plain",
+]
 
 # Calls that build an object whose keyword arguments are read as settings.
 CONFIG_CLASSES = frozenset(
@@ -52,91 +78,6 @@ CONFIG_CLASSES = frozenset(
     }
 )
 MAX_CALL_DEPTH = 8
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value was written: the file, the line, and the name it was bound to."""
-
-    module: ModuleInfo
-    node: ast.AST | None  # None for a module bound by an import
-    line: int | None
-    key: str | None = None
-    label: str | None = None  # shown instead of the file: "command line", "--set"
-
-    @property
-    def file(self) -> str:
-        return self.label or self.module.display
-
-    def text(self) -> str:
-        return self.module.segment(self.node) if self.node is not None else str(self.key)
-
-
-@dataclass
-class Resolved:
-    """A value and its origin. ``value`` may be Unknown, a ConfigObj, or a dict of Resolved."""
-
-    value: Any
-    origin: Origin
-
-
-@dataclass(eq=False)
-class ConfigObj:
-    """A config class call: its keyword arguments, each resolved (or Unknown) on its own."""
-
-    cls: str
-    site: Site
-    kwargs: dict[str, Resolved]
-    complete: bool = True  # False when ``**spread`` or positional arguments were not readable
-
-
-@dataclass(frozen=True)
-class Context:
-    scope: Scope
-    at: tuple[int, int]  # bindings of this scope before this (line, column) are visible
-    block: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Function:
-    scope: Scope
-    skip: int = 0  # leading parameters the call does not pass (``cls`` of a classmethod)
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    scope: Scope
-
-
-@dataclass(frozen=True)
-class Namespace:
-    """What ``parser.parse_args()`` returns, bound statically from the command line."""
-
-    values: dict[str, Resolved]
-
-
-@dataclass(frozen=True)
-class Samples:
-    """The train (or eval) sample list ``load_tts_samples`` returns: its length is the
-    dataset size when that is known."""
-
-    split: str
-
-
-@dataclass
-class PathChoice:
-    """Assumed outcomes of undecidable conditions, and the ones met that are not assumed."""
-
-    assume: dict[Any, bool] = field(default_factory=dict)  # condition_key -> outcome
-    open: list[Block] = field(default_factory=list)
-    allow_fork: bool = True
-
-    def ask(self, block: Block) -> None:
-        from harness.plan.loaders.static_names import condition_key
-
-        key = condition_key(block)
-        if self.allow_fork and all(condition_key(b) != key for b in self.open):
-            self.open.append(block)
 
 
 _NOTHING = object()
@@ -326,7 +267,7 @@ class Evaluator(NameResolver):
         if name in CONFIG_CLASSES:
             return self._config(node, name, ctx)
         if name == "load_tts_samples":
-            return (Samples("train"), Samples("eval"))
+            return (Samples("train", self._counted(node, ctx)), Samples("eval"))
         if name in ("parse_args", "parse_known_args") and self.namespace is not None:
             namespace = Namespace(self.namespace)
             return namespace if name == "parse_args" else (namespace, [])
@@ -347,8 +288,8 @@ class Evaluator(NameResolver):
         if callee.name.startswith("."):
             return apply_method(callee.owner, callee.name[1:], args) if not kwargs else UNRESOLVED
         if callee.name == "len" and args and isinstance(args[0], Samples):
-            size = self.dataset_size if args[0].split == "train" else None
-            return UNRESOLVED if size is None else size
+            size = self.dataset_size if self.dataset_size is not None else args[0].count
+            return UNRESOLVED if size is None or args[0].split != "train" else size
         return apply_builtin(callee.name, args, kwargs)
 
     def _config(self, node: ast.Call, name: str, ctx: Context) -> ConfigObj:
@@ -367,6 +308,23 @@ class Evaluator(NameResolver):
                 obj.kwargs.update(as_entries(spread))
         self._objects[id(node)] = obj
         return obj
+
+    def _counted(self, node: ast.Call, ctx: Context) -> int | None:
+        """Train samples of ``load_tts_samples([dataset], ...)``: the rows of a single
+        dataset's ``meta_file_train`` when its eval samples come from ``meta_file_val``."""
+        from harness.plan.loaders.dataset_rows import count_samples
+
+        if self.dataset_size is not None or not node.args:
+            return None
+        found = self.plain(node.args[0], ctx)
+        if not isinstance(found, list) or len(found) != 1 or not isinstance(found[0], ConfigObj):
+            return None
+        fields = {k: to_plain(v) for k, v in found[0].kwargs.items()}
+        parts = [fields.get(k) for k in ("path", "meta_file_train", "formatter")]
+        if not all(isinstance(p, str) for p in parts) or not fields.get("meta_file_val"):
+            return None
+        roots = (Path.cwd(), self.repo.root)
+        return count_samples(parts[0], parts[1], parts[2], roots)
 
     # --- functions of the repository ------------------------------------------------------
 
@@ -441,55 +399,5 @@ class Evaluator(NameResolver):
         return _NOTHING
 
 
-@dataclass(frozen=True)
-class Builtin:
-    """A pure builtin (``int``), a path helper, or a method of a known value (``.lower``)."""
-
-    name: str
-    owner: Any = None
-
-
 def _reportable(value: Any) -> bool:
     return not isinstance(value, (Builtin, Function, ClassRef, Namespace, Samples, ModuleRef))
-
-
-def call_name(node: ast.Call) -> str:
-    func = node.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
-
-
-def to_plain(value: Any) -> Any:
-    """Resolved containers -> plain data; UNRESOLVED when an Unknown hides inside.
-
-    Paths and tuples stay what they are (``Path(x) / "y"`` still needs the path); the loader
-    turns them into strings and lists when it reports a value.
-    """
-    if isinstance(value, Resolved):
-        value = value.value
-    if isinstance(value, Unknown):
-        return UNRESOLVED
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            plain = to_plain(item)
-            if plain is UNRESOLVED:
-                return UNRESOLVED
-            out[key] = plain
-        return out
-    if isinstance(value, (list, tuple)):
-        items = [to_plain(item) for item in value]
-        if any(i is UNRESOLVED for i in items):
-            return UNRESOLVED
-        return items if isinstance(value, list) else tuple(items)
-    return value
-
-
-def as_entries(found: Resolved) -> dict[Any, Resolved]:
-    return {
-        key: item if isinstance(item, Resolved) else Resolved(item, found.origin)
-        for key, item in found.value.items()
-    }

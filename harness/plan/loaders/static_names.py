@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.plan.loaders.pyscope import Binding, Block, ModuleInfo, Scope
@@ -26,9 +25,12 @@ from harness.plan.loaders.static_ops import (
     UNRESOLVED,
 )
 
+# Packages that are the training library itself: never read as the script's own modules.
+LIBRARIES = frozenset({"TTS", "trainer", "torch", "torchaudio"})
+
 if TYPE_CHECKING:
     from harness.plan.loaders.repository import Repository
-    from harness.plan.loaders.static_eval import Context, PathChoice, Resolved
+    from harness.plan.loaders.static_values import Context, PathChoice, Resolved
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class NameResolver:
     # --- names ----------------------------------------------------------------------------
 
     def name(self, name: str, ctx: Context) -> Any:
-        from harness.plan.loaders.static_eval import Origin, Resolved
+        from harness.plan.loaders.static_values import Origin, Resolved
 
         binding, scope = self.lookup(name, ctx)
         if binding is None:
@@ -133,7 +135,7 @@ class NameResolver:
         return True
 
     def decide(self, module: ModuleInfo, block_id: int, use: tuple[int, ...]) -> Any:
-        from harness.plan.loaders.static_eval import Context
+        from harness.plan.loaders.static_values import Context
 
         block = module.blocks.get(block_id)
         if block is None or block.test is None:
@@ -162,7 +164,7 @@ class NameResolver:
         return None
 
     def _binding(self, name: str, binding: Binding, scope: Scope) -> Any:
-        from harness.plan.loaders.static_eval import (
+        from harness.plan.loaders.static_values import (
             ClassRef,
             Context,
             Function,
@@ -221,7 +223,7 @@ class NameResolver:
 
     def _parameter(self, name: str, binding: Binding, scope: Scope) -> Any:
         """An input (--set), the argument of the call followed, or the default."""
-        from harness.plan.loaders.static_eval import Context, Origin, Resolved
+        from harness.plan.loaders.static_values import Context, Origin, Resolved
 
         if id(scope) in self.input_scopes and name in self.inputs:
             self.used_inputs.add(name)
@@ -239,7 +241,7 @@ class NameResolver:
         return Resolved(found.value, Origin(scope.module, binding.node, binding.line, name))
 
     def _star_or_builtin(self, name: str, scope: Scope) -> Any:
-        from harness.plan.loaders.static_eval import Builtin
+        from harness.plan.loaders.static_values import Builtin
 
         module_scope = scope
         while module_scope.parent is not None:
@@ -261,6 +263,8 @@ class NameResolver:
         the repository root); relative ones from the importing module's package."""
         if not dotted:
             return ModuleRef(".", None)
+        if not level and dotted.split(".")[0] in LIBRARIES:
+            return ModuleRef(dotted, None)  # the library, even vendored: its defaults are data
         if level:
             base = importer.path.parent
             for _ in range(level - 1):
@@ -277,7 +281,7 @@ class NameResolver:
         return ModuleRef(dotted, None)
 
     def attribute(self, owner: Any, attr: str) -> Any:
-        from harness.plan.loaders.static_eval import Builtin, ClassRef, Context
+        from harness.plan.loaders.static_values import Builtin, ClassRef, Context
 
         if isinstance(owner, ModuleRef):
             return self._module_attribute(owner, attr)
@@ -288,14 +292,14 @@ class NameResolver:
         if isinstance(owner, str) and attr in STR_METHODS:
             return Builtin("." + attr, owner)
         if isinstance(owner, dict) and attr == "get":
-            from harness.plan.loaders.static_eval import to_plain
+            from harness.plan.loaders.static_values import to_plain
 
             plain = to_plain(owner)
             return UNRESOLVED if plain is UNRESOLVED else Builtin(".get", plain)
         return UNRESOLVED
 
     def _module_attribute(self, module: ModuleRef, attr: str) -> Any:
-        from harness.plan.loaders.static_eval import Builtin, Context
+        from harness.plan.loaders.static_values import Builtin, Context
 
         if module.info is None:
             qualified = f"{module.name}.{attr}"
@@ -312,9 +316,6 @@ class NameResolver:
             scope = module.info.scope
             return self.name(attr, Context(scope, (10**9, 0), ()))
         return self._import(f"{module.name}.{attr}", 0, module.info)  # a submodule
-
-    def module_path(self, info: ModuleInfo) -> Path:
-        return info.path
 
     # Provided by the Evaluator.
     def value(self, node: ast.expr, ctx: Context) -> Any:  # pragma: no cover
