@@ -326,6 +326,9 @@ def _plan_trainer(plan: Plan) -> str | None:
     from harness.errors import HarnessError
     from harness.plan.defaults import load_table
 
+    resolved = plan.known("trainer_library")  # read from the repository (harness.plan.library)
+    if isinstance(resolved, str) and resolved:
+        return resolved
     if not plan.library_declared:
         return None
     try:
@@ -466,7 +469,7 @@ def _run_epochs(plan: Plan, undecided: list[str]) -> int | None:
     if epochs is None or epochs < 0:
         undecided.append(f"epochs = {value!r} is not a number of epochs")
         return None
-    return epochs
+    return plan.batching.trained_epochs  # start_with_eval: the first epoch only evaluates
 
 
 def _steps_per_epoch(plan: Plan, spec: SchedulerSpec, undecided: list[str]) -> int | None:

@@ -29,8 +29,10 @@ def load_plan(
 ) -> Plan:
     """The effective Plan of ``target``, overrides applied, library defaults filled in."""
     from harness.plan.loaders.value_types import check_types
+    from harness.plan.script_facts import add_script_facts
 
-    raw = apply_overrides(load_raw(target), overrides)
+    path = resolve_target(target)
+    raw = apply_overrides(add_script_facts(load_raw(path), path), overrides)
     raw = _with_language(raw)
     plan = build_plan(raw, library)
     check_types(plan, load_table(plan.library))

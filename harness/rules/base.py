@@ -31,9 +31,20 @@ FAMILIES = {
     "B": "bookkeeping",
     "X": "extras",
     "K": "keys",
+    "E": "environment",
 }
 # One module per family; importing it registers its rules.
-_MODULES = ("schedule", "optimizer", "model", "data", "bookkeeping", "extras", "keys")
+_MODULES = (
+    "schedule",
+    "optimizer",
+    "model",
+    "data",
+    "bookkeeping",
+    "extras",
+    "script_effects",
+    "keys",
+    "environment",
+)
 DOC_SECTIONS = (
     "## What it does",
     "## Why is this bad?",
@@ -43,7 +54,7 @@ DOC_SECTIONS = (
 )
 # A trainer that steps a per-epoch scheduler, for what a config describes (described_schedule).
 STEPPING_TRAINER = "coqui-tts-trainer 0.3.1"
-_CODE = re.compile(r"^[SOMLBXK]\d{3}$")
+_CODE = re.compile(r"^[SOMLBXKE]\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -191,7 +202,7 @@ def _codes(patterns: Collection[str]) -> set[str]:
     codes: set[str] = set()
     for pattern in patterns:
         text = pattern.strip()
-        if re.fullmatch(r"[SOMLBXK]\d{0,2}", text.upper()):
+        if re.fullmatch(r"[SOMLBXKE]\d{0,2}", text.upper()):
             codes.update(r.code for r in all_rules() if r.code.startswith(text.upper()))
         else:
             codes.add(get_rule(text).code)

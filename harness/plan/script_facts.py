@@ -1,0 +1,55 @@
+"""Add what a script's repository shows (harness.plan.repository, harness.plan.library) to
+what its loader read. A value the loader read stays; a fact only fills a gap or replaces an
+Unknown (an EMA helper the loader saw inside an ``if`` it could not decide)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from harness.plan.build import RawConfig
+from harness.plan.library import read_library
+from harness.plan.repository import scan_repository
+from harness.plan.source import Setting, Unknown
+
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.py")
+
+
+def repository_root(script: Path) -> Path:
+    """The nearest folder above ``script`` holding .git, pyproject.toml, setup.py or
+    requirements*.txt; else the script's own folder."""
+    folder = script.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / m).exists() for m in ROOT_MARKERS):
+            return candidate
+        if any(candidate.glob("requirements*.txt")):
+            return candidate
+    return folder
+
+
+def add_script_facts(
+    raw: RawConfig, script: Path, override: tuple[str, str] | None = None
+) -> RawConfig:
+    """``raw`` with the repository's facts merged in, and notes saying what was assumed."""
+    if script.suffix.lower() != ".py":
+        return raw
+    root = repository_root(script)
+    reading = read_library(root, script.resolve().parent, override)
+    facts = [*scan_repository(script, root), *reading.facts.values()]
+    settings = _merge(raw.settings, facts)
+    meta = dict(raw.meta)
+    meta["notes"] = [*meta.get("notes", []), *reading.notes]
+    meta["repository_root"] = root.name
+    return replace(raw, settings=settings, meta=meta, library=raw.library or reading.table)
+
+
+def _merge(settings: list[Setting], facts: list[Setting]) -> list[Setting]:
+    by_key = {s.key: s for s in settings}
+    out = list(settings)
+    for fact in facts:
+        found = by_key.get(fact.key)
+        if found is None:
+            out.append(fact)
+        elif isinstance(found.value, Unknown):
+            out[out.index(found)] = fact
+    return out
