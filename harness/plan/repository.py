@@ -237,8 +237,8 @@ def _freezing(modules: list[Module], root: Path) -> list[Setting]:
         for function in _freezing_scopes(module):
             for node in ast.walk(function):
                 path = _module_path(node)
-                if path and path not in paths:
-                    paths.append(path)
+                if path and not any(path == p or path.startswith(p + ".") for p in paths):
+                    paths.append(path)  # a path under one already listed adds nothing
                     first = first or _source(module, node, f"freezing code reaches {path}")
     return [Setting("extras.freeze.modules", paths, first)] if paths and first else []
 
@@ -337,15 +337,29 @@ def _inert_clip(module: Module, clip: ast.AST) -> str | None:
     if function is None:
         return None
     line = getattr(clip, "lineno", 0)
+    saved = _saved_train_steps(module, function)
     for node in ast.walk(function):
         name = _call_name(node)
         if getattr(node, "lineno", line) >= line or name is None:
             continue
-        if "train_step" in name or "train_step" in ast.unparse(node.func):  # type: ignore[attr-defined]
+        if "train_step" in name or name in saved:
             return "clip_grad_norm_ after the wrapped train_step returned (optimizer stepped)"
         if name == "step" and "optim" in ast.unparse(node.func):  # type: ignore[attr-defined]
             return "clip_grad_norm_ after optimizer.step()"
     return None
+
+
+def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
+    """Names bound to a ``train_step`` in the function or around it (``original =
+    trainer.train_step``): calling them runs the trainer's whole step."""
+    scopes = [function, *(a for a in module.ancestors(function) if isinstance(a, ast.FunctionDef))]
+    names: set[str] = set()
+    for scope in scopes:
+        for node in ast.walk(scope):
+            value = node.value if isinstance(node, ast.Assign) else None
+            if isinstance(value, ast.Attribute) and value.attr == "train_step":
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
 
 
 # --- EMA and warmup switched by constants ---------------------------------------------------
