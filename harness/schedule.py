@@ -248,7 +248,13 @@ def compute_schedule(plan: Plan, *, trainer: str | None = None) -> Schedule:
         events=[],
         undecided=undecided,
         trainer=trainer or _plan_trainer(plan),
+        notes=list(plan.meta.get("library_notes", [])),  # which library and why (read from repo)
     )
+    if plan.batching.eval_only_epochs and epochs is not None:
+        schedule.notes.append(
+            f"start_with_eval: the first of {plan.batching.epochs} epochs only evaluates, so "
+            f"{epochs} epochs train"
+        )
     try:
         _check_plan_values(plan)
         _fill(schedule, plan, spec)

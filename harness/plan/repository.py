@@ -82,6 +82,7 @@ class Module:
 
 def scan_repository(script: Path, root: Path) -> list[Setting]:
     """Plan facts of what ``script`` and its repository modules do besides the config."""
+    script, root = script.resolve(), root.resolve()
     modules = _modules(script, root)
     facts: dict[str, Setting] = {}
     for finder in (_tokenizer, _freezing, _clipping, _extras, _dead_settings):
@@ -190,10 +191,9 @@ def _tokenizer(modules: list[Module], root: Path) -> list[Setting]:
     for base in dict.fromkeys([modules[0].path.parent if modules else root, root]):
         vendored = base / "TTS" / "tts" / "layers" / "xtts" / "tokenizer.py"
         if vendored.is_file() and falls_back(vendored):
-            where = Source(
-                file=str(vendored.relative_to(root)) if _inside(vendored.resolve(), root) else None,
-                key="vendored TTS/ tokenizer: preprocess_text accepts any language",
-            )
+            shown = vendored.relative_to(root) if _inside(vendored, root) else vendored.name
+            why = "vendored TTS/ tokenizer: preprocess_text accepts any language"
+            where = Source(file=str(shown), key=why)
             return [Setting("tokenizer", "passthrough", where)]
     return []
 

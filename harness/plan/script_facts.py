@@ -34,11 +34,16 @@ def add_script_facts(
     if script.suffix.lower() != ".py":
         return raw
     root = repository_root(script)
-    reading = read_library(root, script.resolve().parent, override)
-    facts = [*scan_repository(script, root), *reading.facts.values()]
-    settings = _merge(raw.settings, facts)
     meta = dict(raw.meta)
+    try:
+        reading = read_library(root, script.resolve().parent, override)
+        facts = [*scan_repository(script, root), *reading.facts.values()]
+    except (OSError, ValueError, RecursionError) as error:  # an odd tree: lint the config alone
+        meta["notes"] = [*meta.get("notes", []), f"repository not read ({error})"]
+        return replace(raw, meta=meta)
+    settings = _merge(raw.settings, facts)
     meta["notes"] = [*meta.get("notes", []), *reading.notes]
+    meta["library_notes"] = reading.notes
     meta["repository_root"] = root.name
     return replace(raw, settings=settings, meta=meta, library=raw.library or reading.table)
 

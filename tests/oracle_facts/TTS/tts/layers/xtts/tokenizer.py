@@ -1,4 +1,22 @@
-STOCK = "ar cs de en es fr hi hu it nl pl pt ru tr zh ko ja".split()
+STOCK = [
+    "ar",
+    "cs",
+    "de",
+    "en",
+    "es",
+    "fr",
+    "hi",
+    "hu",
+    "it",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "tr",
+    "zh",
+    "ko",
+    "ja",
+]
 
 
 class VoiceBpeTokenizer:
