@@ -18,10 +18,15 @@ def load_reference(name_or_path: str | None) -> Plan | None:
     return load_plan(name_or_path or DEFAULT_BASELINE)
 
 
-def load_candidates(targets: Sequence[str], overrides: Sequence[str] = ()) -> list[Plan]:
+def load_candidates(
+    targets: Sequence[str],
+    overrides: Sequence[str] = (),
+    library: tuple[str, str] | None = None,
+) -> list[Plan]:
+    """``library``: ``--library NAME VERSION``, the package that runs the candidates."""
     from harness.plan.load import load_plan
 
-    return [load_plan(target, overrides=overrides) for target in targets]
+    return [load_plan(t, overrides=overrides, library_override=library) for t in targets]
 
 
 def lint_plans(

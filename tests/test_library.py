@@ -140,3 +140,25 @@ def test_installed_coqui_tts_loads_under_safe_globals() -> None:
 
     dist = _installed("coqui-tts")
     assert weights_only_ready(Path(str(dist.locate_file("TTS")))) is True
+
+
+def test_library_option_decides_the_stepping(capsys) -> None:
+    from harness.cli import main
+
+    script = str(REPOS / "own_trainer_repo" / "finetune.py")
+    assert main(["lint", script, "--select", "S109", "--format", "json"]) == 0
+    capsys.readouterr()
+    args = ["lint", script, "--select", "S109", "--library", "coqui-tts-trainer", "0.4.0"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "S109" in out and "assumed coqui-tts-trainer 0.4.0" in out.replace("\n  ", " ")
+    assert main(["lint", script, "--library", "pytorch", "2.6"]) == 2
+    assert "--library pytorch 2.6" in capsys.readouterr().err
+
+
+def test_library_option_on_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('epochs = 10\nlr_scheduler = "MultiStepLR"\n')
+    plan = load_plan(config, library_override=("coqui-tts", "0.24.2"))
+    assert plan.library == "coqui-tts 0.24.2"
+    assert plan.known("trainer_library") == "coqui-tts-trainer 0.1.4"

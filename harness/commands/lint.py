@@ -28,6 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     common.add_format(parser)
     common.add_fail_on(parser)
     common.add_overrides(parser)
+    common.add_library(parser)
     common.add_output(parser)
     parser.set_defaults(run=run)
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.report.document import ReportDocument, render
 
     reference = load_reference(args.baseline)
-    plans = load_candidates(args.candidates, args.overrides)
+    plans = load_candidates(args.candidates, args.overrides, common.library_option(args))
     findings, schedules = lint_plans(
         plans, reference, select=_codes(args.select), ignore=_codes(args.ignore)
     )

@@ -64,9 +64,9 @@ def read_library(
     _copies(reading, bases, root)
     _pinned(reading, pins, root)
     if override is not None:
-        _override(reading, *override)
+        apply_override(reading, *override)
     _check_loading(reading, bases, root)
-    _note(reading)
+    reading.notes = reading_notes(reading)
     return reading
 
 
@@ -207,7 +207,15 @@ def _pinned(reading: LibraryReading, pins: list[Pin], root: Path) -> None:
 def _match_torchaudio(reading: LibraryReading, by_name: dict[str, Pin]) -> None:
     """Each torchaudio release requires the torch of its own minor version: an unpinned
     torchaudio follows a pinned torch."""
-    torch = reading.facts.get("torch_version")
+    torch, audio = reading.facts.get("torch_version"), reading.facts.get("torchaudio_version")
+    if torch is not None and audio is not None and "torch" not in by_name:
+        # Neither pinned: pip settles on a torch that the newest torchaudio accepts.
+        minor = ".".join(str(audio.value).split(".")[:2])
+        version = newest("torch", SpecifierSet(f"=={minor}.*"))
+        if version is not None:
+            why = f"torch not pinned; torchaudio {audio.value} requires torch {minor}"
+            reading.put("torch_version", version, replace(torch.source, key=why))
+        return
     if torch is None or "torchaudio" in by_name or "torch" not in by_name:
         return
     minor = ".".join(str(torch.value).split(".")[:2])
@@ -309,7 +317,9 @@ def newest(name: str, specifier: SpecifierSet) -> str | None:
     return max(allowed, key=Version) if allowed else None
 
 
-def _override(reading: LibraryReading, name: str, version: str) -> None:
+def apply_override(reading: LibraryReading, name: str, version: str) -> None:
+    """``--library NAME VERSION``: a TTS package (with the trainer its wheel resolves), a
+    trainer, torch or torchaudio."""
     source = Source(file="--library", key=f"--library {name} {version}")
     canonical = name.lower()
     if canonical in TRAINER_NAMES:
@@ -378,7 +388,9 @@ def weights_only_ready(package: Path) -> bool | None:
     return "torch.load(" not in joined and None
 
 
-def _note(reading: LibraryReading) -> None:
+def reading_notes(reading: LibraryReading) -> list[str]:
+    """One line per library assumed, with where it was read and why."""
+    notes = []
     for key in ("trainer_library", "tts_library"):
         found = reading.facts.get(key)
         if found is not None:
@@ -388,4 +400,5 @@ def _note(reading: LibraryReading) -> None:
                 if found.source.line
                 else found.source.file
             )
-            reading.notes.append(f"{what}: assumed {found.value} ({where}: {found.source.key})")
+            notes.append(f"{what}: assumed {found.value} ({where}: {found.source.key})")
+    return notes

@@ -25,14 +25,18 @@ __all__ = ["apply_overrides", "load_plan", "load_raw", "resolve_target"]
 
 
 def load_plan(
-    target: str | Path, overrides: Sequence[str] = (), library: str | None = None
+    target: str | Path,
+    overrides: Sequence[str] = (),
+    library: str | None = None,
+    library_override: tuple[str, str] | None = None,
 ) -> Plan:
     """The effective Plan of ``target``, overrides applied, library defaults filled in."""
     from harness.plan.loaders.value_types import check_types
     from harness.plan.script_facts import add_script_facts
 
     path = resolve_target(target)
-    raw = apply_overrides(add_script_facts(load_raw(path), path), overrides)
+    raw = add_script_facts(load_raw(path), path, library_override)  # repository facts
+    raw = apply_overrides(raw, overrides)
     raw = _with_language(raw)
     plan = build_plan(raw, library)
     check_types(plan, load_table(plan.library))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from harness.plan.build import RawConfig
-from harness.plan.library import read_library
+from harness.plan.library import LibraryReading, apply_override, read_library, reading_notes
 from harness.plan.repository import scan_repository
 from harness.plan.source import Setting, Unknown
 
@@ -32,7 +32,7 @@ def add_script_facts(
 ) -> RawConfig:
     """``raw`` with the repository's facts merged in, and notes saying what was assumed."""
     if script.suffix.lower() != ".py":
-        return raw
+        return _with_override(raw, override)
     root = repository_root(script)
     meta = dict(raw.meta)
     try:
@@ -46,6 +46,18 @@ def add_script_facts(
     meta["library_notes"] = reading.notes
     meta["repository_root"] = root.name
     return replace(raw, settings=settings, meta=meta, library=raw.library or reading.table)
+
+
+def _with_override(raw: RawConfig, override: tuple[str, str] | None) -> RawConfig:
+    """A config file (not a script) takes only what ``--library NAME VERSION`` says."""
+    if override is None:
+        return raw
+    reading = LibraryReading()
+    apply_override(reading, *override)
+    settings = [s for s in raw.settings if s.key not in reading.facts]
+    meta = {**raw.meta, "library_notes": reading_notes(reading)}
+    library = reading.table or raw.library
+    return replace(raw, settings=[*settings, *reading.facts.values()], meta=meta, library=library)
 
 
 def _merge(settings: list[Setting], facts: list[Setting]) -> list[Setting]:

@@ -23,10 +23,13 @@ def _version(ctx: RuleContext, key: str) -> Version | None:
 
 
 def _why(ctx: RuleContext, key: str) -> str:
+    """Where a version was read, short: ``requirements.txt:2`` (+ "unpinned" when resolved)."""
     source = ctx.plan.source_of(key)
-    if source is None:
+    if source is None or source.is_default:
         return key
-    return f"{source.file}:{source.line}: {source.key}" if source.line else str(source)
+    where = f"{source.file}:{source.line}" if source.line else str(source.file or key)
+    reason = source.key or ""
+    return f"{where}, unpinned" if "resolves" in reason or "not pinned" in reason else where
 
 
 def _installs(ctx: RuleContext, package: str) -> bool | None:
@@ -86,10 +89,10 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
     ):
         return
     yield Problem(
-        f"torch {torch} ({_why(ctx, 'torch_version')}) loads with weights_only=True by "
-        f"default, and {ctx.plan.known('tts_library')} ({_why(ctx, 'tts_loads_weights_only')}) "
-        "loads the XTTS checkpoint without it: the run dies before its first step with "
-        "'Weights only load failed ... XttsConfig'",
+        f"torch {torch} ({_why(ctx, 'torch_version')}) loads with weights_only=True, and "
+        f"{ctx.plan.known('tts_library')} ({_why(ctx, 'tts_loads_weights_only')}) loads the "
+        "XTTS checkpoint without allowing XttsConfig: the run dies before its first step "
+        "('Weights only load failed')",
         key="torch_version",
         fix="pin torch<2.6 (and the torchaudio of the same version), or move to a coqui-tts "
         "that loads under safe globals (0.28.0)",
@@ -137,8 +140,8 @@ def torchaudio_needs_torchcodec(ctx: RuleContext) -> Iterator[Problem]:
         return
     yield Problem(
         f"torchaudio {audio} ({_why(ctx, 'torchaudio_version')}) reads audio through "
-        "torchcodec, which the requirements do not install: torchaudio.load fails on the "
-        "first sample, before the first step",
+        "torchcodec, which the requirements lack: torchaudio.load fails on the first "
+        "sample, before the first step",
         key="torchaudio_version",
         fix="add torchcodec to the requirements (or coqui-tts[codec]) and install FFmpeg's "
         "shared libraries, or pin torch and torchaudio below 2.9",
@@ -185,8 +188,8 @@ def coqui_tts_needs_six(ctx: RuleContext) -> Iterator[Problem]:
     if not tts.startswith("coqui-tts 0.28") or _installs(ctx, "six") is not False:
         return
     yield Problem(
-        f"{tts} ({_why(ctx, 'tts_library')}) imports six but does not require it, and the "
-        "requirements do not install it: importing TTS can fail before the first step",
+        f"{tts} ({_why(ctx, 'tts_library')}) imports six without requiring it, and the "
+        "requirements lack it: importing TTS can fail before the first step",
         key="tts_library",
         fix="add six>=1.16 to the requirements",
     )
