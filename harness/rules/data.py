@@ -29,7 +29,10 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     Checks the training language (`[plan] language` and every `datasets[i].language`)
     against the languages `VoiceBpeTokenizer.preprocess_text` of the plan's coqui-tts
     version accepts (ar cs de en es fr hi hu it nl pl pt ru tr zh ko ja in 0.28.0; a
-    region such as `zh-cn` is stripped first).
+    region such as `zh-cn` is stripped first). Where the run's tokenizer accepts any
+    language (plan fact `tokenizer = "passthrough"`: the script assigns
+    `VoiceBpeTokenizer.preprocess_text`, or a vendored `TTS/` tokenizer falls back), the
+    finding is only an info note naming where.
 
     ## Why is this bad?
     For any other language (`am`, Amharic, say) `preprocess_text` raises
