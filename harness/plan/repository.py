@@ -66,6 +66,7 @@ class Module:
     display: str
     tree: ast.Module
     parents: dict[int, ast.AST] = field(default_factory=dict)
+    nodes: list[ast.AST] = field(default_factory=list)  # every node, walked once
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(id(node))
@@ -129,6 +130,7 @@ def _parse(path: Path, root: Path) -> Module | None:
         display = path.name
     module = Module(path, display, tree)
     for node in ast.walk(tree):
+        module.nodes.append(node)
         for child in ast.iter_child_nodes(node):
             module.parents[id(child)] = node
     return module
@@ -137,7 +139,7 @@ def _parse(path: Path, root: Path) -> Module | None:
 def _imports(module: Module, script_dir: Path, root: Path) -> list[Path]:
     """Repository files ``module`` imports (``utils.gpt_train``, ``.patch``), if present."""
     found: list[Path] = []
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         names: list[str] = []
         base = [script_dir, root]
         if isinstance(node, ast.Import):
@@ -184,7 +186,7 @@ def _call_name(node: ast.AST) -> str | None:
 
 def _tokenizer(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if _patches_tokenizer(node):
                 text = "VoiceBpeTokenizer.preprocess_text patched"
                 return [Setting("tokenizer", "passthrough", _source(module, node, text))]
@@ -246,7 +248,7 @@ def _freezing(modules: list[Module], root: Path) -> list[Setting]:
 def _freezing_scopes(module: Module) -> list[ast.AST]:
     """Functions (or the module) that set ``requires_grad`` False."""
     scopes: list[ast.AST] = []
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if _freezes(node):
             scope = next(
                 (a for a in module.ancestors(node) if isinstance(a, ast.FunctionDef)),
@@ -312,7 +314,7 @@ def _from_root(chain: list[str]) -> str | None:
 
 def _clipping(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if _call_name(node) not in CLIP_CALLS:
                 continue
             why = _inert_clip(module, node)
@@ -371,7 +373,7 @@ def _extras(modules: list[Module], root: Path) -> list[Setting]:
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
         for module in modules:
-            for node in ast.walk(module.tree):
+            for node in module.nodes:
                 if _call_name(node) not in names and not _helper(node, prefix):
                     continue
                 value = _reached(module, node, constants)
@@ -417,7 +419,7 @@ def _reached(module: Module, node: ast.AST, constants: dict[str, Any]) -> bool |
 def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
     defined: list[tuple[str, Any, str, Source]] = []
     for module in modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             for name, value in literal_assignments(node):
                 key = SETTING_NAMES.get(name.lower())
                 if key and value not in (None, False, 0, 0.0):
@@ -440,7 +442,7 @@ def _used_names(modules: list[Module]) -> set[str]:
     """Names read anywhere except to be printed or logged."""
     used: set[str] = set()
     for module in modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             name = None
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 name = node.id
