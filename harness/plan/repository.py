@@ -237,12 +237,26 @@ def _freezing(modules: list[Module], root: Path) -> list[Setting]:
     first: Source | None = None
     for module in modules:
         for function in _freezing_scopes(module):
-            for node in ast.walk(function):
+            for node in sorted(ast.walk(function), key=_position):
+                if _inner(module, node):
+                    continue
                 path = _module_path(node)
                 if path and not any(path == p or path.startswith(p + ".") for p in paths):
                     paths.append(path)  # a path under one already listed adds nothing
                     first = first or _source(module, node, f"freezing code reaches {path}")
     return [Setting("extras.freeze.modules", paths, first)] if paths and first else []
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+
+def _inner(module: Module, node: ast.AST) -> bool:
+    """Part of a longer attribute chain, or the object ``hasattr(obj, "name")`` tests."""
+    parent = module.parent(node)
+    if isinstance(parent, ast.Attribute):
+        return True
+    return _call_name(parent) in ("hasattr", "getattr") if parent is not None else False
 
 
 def _freezing_scopes(module: Module) -> list[ast.AST]:
@@ -368,7 +382,7 @@ def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
 
 
 def _extras(modules: list[Module], root: Path) -> list[Setting]:
-    constants = constants_of(modules)
+    reach = _Reach(modules)
     out: list[Setting] = []
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
@@ -376,7 +390,7 @@ def _extras(modules: list[Module], root: Path) -> list[Setting]:
             for node in module.nodes:
                 if _call_name(node) not in names and not _helper(node, prefix):
                     continue
-                value = _reached(module, node, constants)
+                value = reach.reached(module, node)
                 if value is not None:
                     what = f"{ast.unparse(node)[:60]} {'runs' if value else 'never runs'}"
                     decided.append((value, _source(module, node, what)))
@@ -391,26 +405,52 @@ def _helper(node: ast.AST, prefix: str) -> bool:
     """A project helper such as ``setup_ema(model)`` / ``create_warmup_scheduler(...)``."""
     name = (_call_name(node) or "").lower()
     word = prefix.rsplit(".", 1)[1]
-    return (
-        isinstance(node, ast.Call)
-        and word in name
-        and name.startswith(("setup", "create", "make", "build", "apply", "init"))
-    )
+    starts = ("setup", "create", "make", "build", "apply", "init")
+    return isinstance(node, ast.Call) and word in name and name.startswith(starts)
 
 
-def _reached(module: Module, node: ast.AST, constants: dict[str, Any]) -> bool | None:
-    """Whether the enclosing ``if`` tests let ``node`` run: True, False, or None (unknown)."""
-    child: ast.AST = node
-    for parent in module.ancestors(node):
-        if isinstance(parent, ast.If):
-            test = evaluate(parent.test, scope_constants(module, parent, constants))
-            if test is UNKNOWN:
-                return None
-            in_body = any(child is n for n in parent.body)
-            if bool(test) != in_body:
-                return False
-        child = parent
-    return True
+class _Reach:
+    """Whether code runs: the ``if`` tests around it, then the call sites of its function."""
+
+    MAX_DEPTH = 4
+
+    def __init__(self, modules: list[Module]):
+        self.constants = {**constants_of(modules), "__name__": "__main__"}
+        self.calls: dict[str, list[tuple[Module, ast.AST]]] = {}
+        for module in modules:
+            for node in module.nodes:
+                name = _call_name(node)
+                if name:
+                    self.calls.setdefault(name, []).append((module, node))
+
+    def reached(self, module: Module, node: ast.AST, depth: int = 0) -> bool | None:
+        """True, False, or None (a test that cannot be decided)."""
+        child: ast.AST = node
+        for parent in module.ancestors(node):
+            if isinstance(parent, ast.If):
+                scoped = scope_constants(module, parent, self.constants)
+                test = evaluate(parent.test, scoped)
+                if test is UNKNOWN:
+                    return None
+                if bool(test) != any(child is n for n in parent.body):
+                    return False
+            if isinstance(parent, ast.FunctionDef) and depth < self.MAX_DEPTH:
+                return self._called(module, parent, depth)
+            child = parent
+        return True
+
+    def _called(self, module: Module, function: ast.FunctionDef, depth: int) -> bool | None:
+        sites = [
+            (m, c)
+            for m, c in self.calls.get(function.name, [])
+            if function not in m.ancestors(c)  # a recursive call says nothing
+        ]
+        if not sites:
+            return True  # never called from the code read: an entry point, read as it runs
+        results = [self.reached(m, c, depth + 1) for m, c in sites]
+        if True in results:
+            return True
+        return None if None in results else False
 
 
 # --- dead settings --------------------------------------------------------------------------
