@@ -162,3 +162,11 @@ def test_library_option_on_a_config_file(tmp_path: Path) -> None:
     plan = load_plan(config, library_override=("coqui-tts", "0.24.2"))
     assert plan.library == "coqui-tts 0.24.2"
     assert plan.known("trainer_library") == "coqui-tts-trainer 0.1.4"
+
+
+@pytest.mark.parametrize(
+    ("tts", "loads"),
+    [("coqui-tts==0.24.2", False), ("coqui-tts==0.24.3", True), ("TTS==0.22.0", False)],
+)
+def test_weights_only_loading_by_release(tmp_path: Path, tts: str, loads: bool) -> None:
+    assert _facts(tmp_path, tts + "\n")["tts_loads_weights_only"] is loads

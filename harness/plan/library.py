@@ -378,7 +378,11 @@ def _check_loading(reading: LibraryReading, bases: list[Path], root: Path) -> No
 
 def weights_only_ready(package: Path) -> bool | None:
     """Whether a TTS source tree loads XTTS checkpoints under weights_only=True."""
-    files = [package / "utils" / "io.py", package / "tts" / "models" / "xtts.py"]
+    files = [
+        package / "__init__.py",  # 0.24.3 and later register XttsConfig there
+        package / "utils" / "io.py",
+        package / "tts" / "models" / "xtts.py",
+    ]
     texts = [decode_source(f.read_bytes()) for f in files if f.is_file()]
     if not texts:
         return None

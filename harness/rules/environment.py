@@ -48,8 +48,9 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
     ## What it does
     Checks the torch version the repository installs (`torch_version`) against its TTS
     package (`tts_library`, `tts_loads_weights_only`): coqui-ai's `TTS` (every release,
-    up to 0.22.0), `coqui-tts` up to 0.24.2, and vendored `TTS/` copies whose loading code
-    calls `torch.load` without `weights_only` or safe globals.
+    up to 0.22.0), `coqui-tts` up to 0.24.2 (0.24.3 registers XttsConfig as a safe global),
+    and vendored `TTS/` copies whose loading code calls `torch.load` without
+    `weights_only` or safe globals.
 
     ## Why is this bad?
     torch 2.6 changed the default of `torch.load` to `weights_only=True`. The XTTS v2
@@ -79,7 +80,8 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
       (https://github.com/daswer123/xtts-finetune-webui/issues/98).
     - coqui-tts 0.24.2 wheel: `TTS/tts/models/xtts.py` loads through
       `trainer.io.load_fsspec`, whose `torch.load` has no `weights_only` (coqui-tts-trainer
-      0.1.4); coqui-tts 0.28.0 loads under `torch.serialization.safe_globals`.
+      0.1.4); the 0.24.3 and 0.25.0 wheels call `torch.serialization.add_safe_globals`
+      with `XttsConfig` in `TTS/__init__.py`; 0.28.0 loads under `safe_globals`.
     """
     torch = _version(ctx, "torch_version")
     if (

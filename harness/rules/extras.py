@@ -12,6 +12,8 @@ from harness.rules.base import Problem, RuleContext, fmt, number, rule
 
 # Module paths of the trained part of GPTTrainer (named_modules() of coqui-tts 0.28.0 with the
 # perceiver on), layer indices written {i}. Pinned by tests/test_rules.py against the library.
+# coqui-tts 0.24.2 builds the same tree (its gpt.py and gpt_trainer.py assign the same
+# submodules: xtts.gpt.gpt.h, text_embedding, ..., and dvae beside xtts, not under it).
 GPT_MODULES: tuple[str, ...] = (
     "xtts.gpt",
     "xtts.gpt.conditioning_dropout",
