@@ -170,3 +170,13 @@ def test_library_option_on_a_config_file(tmp_path: Path) -> None:
 )
 def test_weights_only_loading_by_release(tmp_path: Path, tts: str, loads: bool) -> None:
     assert _facts(tmp_path, tts + "\n")["tts_loads_weights_only"] is loads
+
+
+def test_environment_findings_are_errors_for_pins_and_warnings_when_resolved() -> None:
+    pinned = load_plan(REPOS / "vendored_repo" / "train.py")  # torch==2.6.0
+    resolved = load_plan(REPOS / "webui_repo" / "utils" / "gpt_train.py")  # torch unpinned
+    by_plan = [
+        {f.code: f.severity.value for f in run_rules(p, select=["E"])} for p in (pinned, resolved)
+    ]
+    assert by_plan[0]["E801"] == "error"
+    assert by_plan[1] == {"E801": "warning", "E802": "warning"}

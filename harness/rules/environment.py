@@ -32,6 +32,18 @@ def _why(ctx: RuleContext, key: str) -> str:
     return f"{where}, unpinned" if "resolves" in reason or "not pinned" in reason else where
 
 
+def _resolved(ctx: RuleContext, key: str) -> bool:
+    """The version is what a fresh install resolves today, not a pin: the user may install
+    that package some other way (a CUDA wheel index), so the finding is a warning."""
+    source = ctx.plan.source_of(key)
+    reason = (source.key or "") if source is not None else ""
+    return "resolves" in reason or "not pinned" in reason
+
+
+def _severity(ctx: RuleContext, key: str) -> Severity | None:
+    return Severity.WARNING if _resolved(ctx, key) else None
+
+
 def _installs(ctx: RuleContext, package: str) -> bool | None:
     names = ctx.plan.known("installed_packages")
     return None if not isinstance(names, list) else package in names
@@ -56,7 +68,8 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
     torch 2.6 changed the default of `torch.load` to `weights_only=True`. The XTTS v2
     release checkpoint pickles `XttsConfig`, so loading it fails before the first step:
     "Weights only load failed ... Unsupported global: GLOBAL
-    TTS.tts.configs.xtts_config.XttsConfig". An unpinned torch resolves the newest release.
+    TTS.tts.configs.xtts_config.XttsConfig". An unpinned torch resolves the newest release;
+    as torch is often installed from a CUDA index instead, that case is a warning.
 
     ## Example
     ```toml
@@ -97,7 +110,8 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
         "('Weights only load failed')",
         key="torch_version",
         fix="pin torch<2.6 (and the torchaudio of the same version), or move to a coqui-tts "
-        "that loads under safe globals (0.28.0)",
+        "that loads under safe globals (0.24.3 or later)",
+        severity=_severity(ctx, "torch_version"),
     )
 
 
@@ -147,6 +161,7 @@ def torchaudio_needs_torchcodec(ctx: RuleContext) -> Iterator[Problem]:
         key="torchaudio_version",
         fix="add torchcodec to the requirements (or coqui-tts[codec]) and install FFmpeg's "
         "shared libraries, or pin torch and torchaudio below 2.9",
+        severity=_severity(ctx, "torchaudio_version"),
     )
 
 
