@@ -79,7 +79,7 @@ def _entries(ctx: RuleContext) -> list[dict]:
 @rule(
     "X607",
     "batch-group-size-ignored",
-    Severity.WARNING,
+    Severity.INFO,  # harmless: it only does not do what its author expects
     summary="batch_group_size is set, but GPTTrainer's dataset draws random samples.",
 )
 def batch_group_size_ignored(ctx: RuleContext) -> Iterator[Problem]:
@@ -89,9 +89,9 @@ def batch_group_size_ignored(ctx: RuleContext) -> Iterator[Problem]:
 
     ## Why is this bad?
     In other Coqui models `batch_group_size` sorts samples by length into groups to cut
-    padding. The XTTS GPT dataset ignores the index it is given and draws a random
-    language and a random sample for every item, so the setting changes nothing: padding
-    and memory use are what they would be without it.
+    padding (the official recipe sets 48). The XTTS GPT dataset ignores the index it is
+    given and draws a random language and a random sample for every item, so the setting
+    changes nothing: padding and memory use are what they would be without it.
 
     ## Example
     ```toml
