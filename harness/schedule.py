@@ -64,7 +64,10 @@ from harness.plan.source import Unknown
 WARMUP_START_FACTOR = 1.0 / 3
 # Trainers whose train_epoch never calls step() on a single optimizer's per-epoch scheduler
 # (pinned against the installed trainer by tests/test_schedule.py).
-PER_EPOCH_SCHEDULER_NEVER_STEPPED = frozenset({"coqui-tts-trainer 0.4.0"})
+# 0.3.1 never steps it with mixed precision (idiap/coqui-ai-Trainer#23).
+PER_EPOCH_SCHEDULER_NEVER_STEPPED = frozenset(
+    {"coqui-tts-trainer 0.4.0", "coqui-tts-trainer 0.3.1 with mixed precision"}
+)
 # Above this many optimizer steps the per-step curve (8 bytes a step) is not tabulated.
 MAX_TABULATED_STEPS = 20_000_000
 MAX_RESTART_EVENTS = 20
@@ -334,7 +337,8 @@ def _plan_trainer(plan: Plan) -> str | None:
 
     resolved = plan.known("trainer_library")  # read from the repository (harness.plan.library)
     if isinstance(resolved, str) and resolved:
-        return resolved
+        mixed = resolved == "coqui-tts-trainer 0.3.1" and plan.known("mixed_precision") is True
+        return f"{resolved} with mixed precision" if mixed else resolved
     if not plan.library_declared:
         return None
     try:

@@ -180,3 +180,14 @@ def test_environment_findings_are_errors_for_pins_and_warnings_when_resolved() -
     ]
     assert by_plan[0]["E801"] == "error"
     assert by_plan[1] == {"E801": "warning", "E802": "warning"}
+
+
+@pytest.mark.parametrize(("mixed", "stepped"), [(False, True), (True, False)])
+def test_trainer_0_3_1_never_steps_with_mixed_precision(tmp_path, mixed, stepped) -> None:
+    (tmp_path / "requirements.txt").write_text("coqui-tts-trainer==0.3.1\n")
+    script = tmp_path / "train.py"
+    script.write_text(
+        "config = GPTTrainerConfig(epochs=10, lr_scheduler='MultiStepLR', "
+        f"lr_scheduler_params={{'milestones': [2], 'gamma': 0.5}}, mixed_precision={mixed})\n"
+    )
+    assert compute_schedule(load_plan(script)).scheduler_stepped is stepped

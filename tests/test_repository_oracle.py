@@ -106,3 +106,22 @@ def test_dead_settings_match(reading) -> None:
         assert record["config"].get(entry["key"]) != entry["value"], entry
     dead = {e["name"] for e in plan.known("extras.dead_settings", [])}
     assert {f.message.split(" ")[0] for f in findings if f.code == "X606"} == dead
+
+
+def test_vendored_tokenizer_fallback_matches(tmp_path: Path) -> None:
+    """The vendored TTS/ tokenizer, run: it accepts 'am' exactly when the harness says so."""
+    repo = tmp_path / "vendored_repo"
+    shutil.copytree(REPOS / "vendored_repo", repo)
+    code = (
+        "from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer\n"
+        "VoiceBpeTokenizer().preprocess_text('selam', 'am')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=repo,
+        env=dict(os.environ, PYTHONPATH=str(repo)),
+        capture_output=True,
+        timeout=60,
+    )
+    plan = load_plan(repo / "train.py")
+    assert (plan.known("tokenizer") == "passthrough") == (run.returncode == 0)
