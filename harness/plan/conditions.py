@@ -1,5 +1,6 @@
-"""Deciding an ``if`` test from what a script states: literals, constants, class attributes,
-parameter defaults, ``not`` / ``and`` / ``or`` and comparisons. Anything else is UNKNOWN.
+"""Whether a piece of a script runs: ``if`` tests decided from what the script states
+(literals, constants, class attributes, parameter defaults, ``not`` / ``and`` / ``or``,
+comparisons; anything else is UNKNOWN), then the call sites of the function around it.
 Read with ``ast`` only; nothing is run."""
 
 from __future__ import annotations
@@ -118,3 +119,56 @@ def _defaults(function: ast.FunctionDef) -> dict[str, Any]:
         except (ValueError, SyntaxError, TypeError):
             continue
     return out
+
+
+def call_name(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+class Reach:
+    """Whether code runs: the ``if`` tests around it, then the call sites of its function."""
+
+    MAX_DEPTH = 4
+
+    def __init__(self, modules: list[Module]):
+        self.constants = {**constants_of(modules), "__name__": "__main__"}
+        self.calls: dict[str, list[tuple[Module, ast.AST]]] = {}
+        for module in modules:
+            for node in module.nodes:
+                name = call_name(node)
+                if name:
+                    self.calls.setdefault(name, []).append((module, node))
+
+    def reached(self, module: Module, node: ast.AST, depth: int = 0) -> bool | None:
+        """True, False, or None (a test that cannot be decided)."""
+        child: ast.AST = node
+        for parent in module.ancestors(node):
+            if isinstance(parent, ast.If):
+                scoped = scope_constants(module, parent, self.constants)
+                test = evaluate(parent.test, scoped)
+                if test is UNKNOWN:
+                    return None
+                if bool(test) != any(child is n for n in parent.body):
+                    return False
+            if isinstance(parent, ast.FunctionDef) and depth < self.MAX_DEPTH:
+                return self._called(module, parent, depth)
+            child = parent
+        return True
+
+    def _called(self, module: Module, function: ast.FunctionDef, depth: int) -> bool | None:
+        sites = [
+            (m, c)
+            for m, c in self.calls.get(function.name, [])
+            if function not in m.ancestors(c)  # a recursive call says nothing
+        ]
+        if not sites:
+            return True  # never called from the code read: an entry point, read as it runs
+        results = [self.reached(m, c, depth + 1) for m, c in sites]
+        if True in results:
+            return True
+        return None if None in results else False

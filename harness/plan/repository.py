@@ -24,13 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.plan.conditions import (
-    UNKNOWN,
-    constants_of,
-    evaluate,
-    literal_assignments,
-    scope_constants,
-)
+from harness.plan.conditions import Reach, call_name, literal_assignments
 from harness.plan.source import Setting, Source
 
 CLIP_CALLS = ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
@@ -172,15 +166,6 @@ def _source(module: Module, node: ast.AST, what: str) -> Source:
     return Source(file=module.display, key=what, line=getattr(node, "lineno", None))
 
 
-def _call_name(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
-
-
 # --- tokenizer ------------------------------------------------------------------------------
 
 
@@ -209,7 +194,7 @@ def _patches_tokenizer(node: ast.AST) -> bool:
             and "VoiceBpeTokenizer" in ast.unparse(t.value)
             for t in targets
         )
-    if _call_name(node) == "setattr" and isinstance(node, ast.Call) and len(node.args) >= 2:
+    if call_name(node) == "setattr" and isinstance(node, ast.Call) and len(node.args) >= 2:
         first, second = node.args[0], node.args[1]
         return "VoiceBpeTokenizer" in ast.unparse(first) and (
             isinstance(second, ast.Constant) and second.value == "preprocess_text"
@@ -256,7 +241,7 @@ def _inner(module: Module, node: ast.AST) -> bool:
     parent = module.parent(node)
     if isinstance(parent, ast.Attribute):
         return True
-    return _call_name(parent) in ("hasattr", "getattr") if parent is not None else False
+    return call_name(parent) in ("hasattr", "getattr") if parent is not None else False
 
 
 def _freezing_scopes(module: Module) -> list[ast.AST]:
@@ -277,7 +262,7 @@ def _freezes(node: ast.AST) -> bool:
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
         hits = any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in node.targets)
         return hits and node.value.value is False
-    if _call_name(node) == "requires_grad_" and isinstance(node, ast.Call):
+    if call_name(node) == "requires_grad_" and isinstance(node, ast.Call):
         return bool(node.args) and isinstance(node.args[0], ast.Constant) and not node.args[0].value
     return False
 
@@ -285,7 +270,7 @@ def _freezes(node: ast.AST) -> bool:
 def _module_path(node: ast.AST) -> str | None:
     """``model.xtts.gpt.transformer.h[0].parameters()`` -> ``xtts.gpt.transformer.h``;
     ``hasattr(model.xtts, "mel_encoder")`` -> ``xtts.mel_encoder``."""
-    if isinstance(node, ast.Call) and _call_name(node) in ("hasattr", "getattr"):
+    if isinstance(node, ast.Call) and call_name(node) in ("hasattr", "getattr"):
         if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
             base = _chain(node.args[0])
             if base is not None and isinstance(node.args[1].value, str):
@@ -329,7 +314,7 @@ def _from_root(chain: list[str]) -> str | None:
 def _clipping(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
         for node in module.nodes:
-            if _call_name(node) not in CLIP_CALLS:
+            if call_name(node) not in CLIP_CALLS:
                 continue
             why = _inert_clip(module, node)
             if why:
@@ -355,7 +340,7 @@ def _inert_clip(module: Module, clip: ast.AST) -> str | None:
     line = getattr(clip, "lineno", 0)
     saved = _saved_train_steps(module, function)
     for node in ast.walk(function):
-        name = _call_name(node)
+        name = call_name(node)
         if getattr(node, "lineno", line) >= line or name is None:
             continue
         if "train_step" in name or name in saved:
@@ -382,13 +367,13 @@ def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
 
 
 def _extras(modules: list[Module], root: Path) -> list[Setting]:
-    reach = _Reach(modules)
+    reach = Reach(modules)
     out: list[Setting] = []
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
         for module in modules:
             for node in module.nodes:
-                if _call_name(node) not in names and not _helper(node, prefix):
+                if call_name(node) not in names and not _helper(node, prefix):
                     continue
                 value = reach.reached(module, node)
                 if value is not None:
@@ -403,54 +388,10 @@ def _extras(modules: list[Module], root: Path) -> list[Setting]:
 
 def _helper(node: ast.AST, prefix: str) -> bool:
     """A project helper such as ``setup_ema(model)`` / ``create_warmup_scheduler(...)``."""
-    name = (_call_name(node) or "").lower()
+    name = (call_name(node) or "").lower()
     word = prefix.rsplit(".", 1)[1]
     starts = ("setup", "create", "make", "build", "apply", "init")
     return isinstance(node, ast.Call) and word in name and name.startswith(starts)
-
-
-class _Reach:
-    """Whether code runs: the ``if`` tests around it, then the call sites of its function."""
-
-    MAX_DEPTH = 4
-
-    def __init__(self, modules: list[Module]):
-        self.constants = {**constants_of(modules), "__name__": "__main__"}
-        self.calls: dict[str, list[tuple[Module, ast.AST]]] = {}
-        for module in modules:
-            for node in module.nodes:
-                name = _call_name(node)
-                if name:
-                    self.calls.setdefault(name, []).append((module, node))
-
-    def reached(self, module: Module, node: ast.AST, depth: int = 0) -> bool | None:
-        """True, False, or None (a test that cannot be decided)."""
-        child: ast.AST = node
-        for parent in module.ancestors(node):
-            if isinstance(parent, ast.If):
-                scoped = scope_constants(module, parent, self.constants)
-                test = evaluate(parent.test, scoped)
-                if test is UNKNOWN:
-                    return None
-                if bool(test) != any(child is n for n in parent.body):
-                    return False
-            if isinstance(parent, ast.FunctionDef) and depth < self.MAX_DEPTH:
-                return self._called(module, parent, depth)
-            child = parent
-        return True
-
-    def _called(self, module: Module, function: ast.FunctionDef, depth: int) -> bool | None:
-        sites = [
-            (m, c)
-            for m, c in self.calls.get(function.name, [])
-            if function not in m.ancestors(c)  # a recursive call says nothing
-        ]
-        if not sites:
-            return True  # never called from the code read: an entry point, read as it runs
-        results = [self.reached(m, c, depth + 1) for m, c in sites]
-        if True in results:
-            return True
-        return None if None in results else False
 
 
 # --- dead settings --------------------------------------------------------------------------
@@ -498,7 +439,7 @@ def _only_shown(module: Module, node: ast.AST) -> bool:
     for parent in module.ancestors(node):
         if isinstance(parent, ast.JoinedStr):
             return True
-        if isinstance(parent, ast.Call) and _call_name(parent) in _LOG_CALLS:
+        if isinstance(parent, ast.Call) and call_name(parent) in _LOG_CALLS:
             return True
         if isinstance(parent, (ast.stmt,)):
             return False
