@@ -84,7 +84,8 @@ def _where(path: Path, root: Path, line: int | None, why: str) -> Source:
 def _vendored(reading: LibraryReading, bases: list[Path], root: Path) -> None:
     for base in bases:
         trainer = base / "trainer"
-        if "trainer_library" not in reading.facts and (trainer / "trainer.py").is_file():
+        loop = trainer / "trainer.py"
+        if "trainer_library" not in reading.facts and loop.is_file() and epoch_stepping(loop):
             version = source_version(trainer)
             name = _trainer_name(version)
             reading.put(
