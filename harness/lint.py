@@ -18,17 +18,22 @@ def load_reference(name_or_path: str | None) -> Plan | None:
     return load_plan(name_or_path or DEFAULT_BASELINE)
 
 
-def load_candidates(targets: Sequence[str], overrides: Sequence[str] = ()) -> list[Plan]:
+def load_candidates(
+    targets: Sequence[str],
+    overrides: Sequence[str] = (),
+    library: tuple[str, str] | None = None,
+) -> list[Plan]:
     """Plans of each target; a target list starting with ``python`` is one command line
-    (``lint -- python train.py --lang am``), and a script gives one plan per path."""
+    (``lint -- python train.py --lang am``), and a script gives one plan per path.
+    ``library``: ``--library NAME VERSION``, the package that runs the candidates."""
     from harness.plan.load import load_plans
     from harness.plan.loaders.command_line import from_tokens, is_command
 
     if is_command(targets):
-        return load_plans(from_tokens(targets), overrides=overrides)
+        return load_plans(from_tokens(targets), overrides=overrides, library_override=library)
     plans: list[Plan] = []
     for target in targets:
-        plans += load_plans(target, overrides=overrides)
+        plans += load_plans(target, overrides=overrides, library_override=library)
     return plans
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from harness.audit import audit_source, locate
 from harness.cli import main
+from harness.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[1]
 MIXED = ROOT / "tests" / "fixtures" / "datasets" / "mixed"
@@ -116,3 +117,40 @@ def tree_digest(folder: Path) -> str:
             digest.update(path.read_bytes())
             digest.update(str(path.stat().st_mtime_ns).encode())
     return digest.hexdigest()
+
+
+def _plan_with_formatter(tmp_path: Path, formatter: str, tokenizer: str | None = None):
+    from harness.plan.load import load_plan
+
+    plan_table = f'[plan]\ntokenizer = "{tokenizer}"\n' if tokenizer else ""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'{plan_table}[[datasets]]\nformatter = "{formatter}"\npath = "data"\nlanguage = "en"\n'
+    )
+    return load_plan(config)
+
+
+def test_audit_takes_the_formatter_from_the_config(tmp_path: Path) -> None:
+    from harness.audit.plan_audit import audit_dataset
+
+    ljspeech = ROOT / "tests" / "fixtures" / "datasets" / "ljspeech"
+    detected = audit_dataset(None, ljspeech, vocab=VOCAB_AM, language="en")
+    assert detected.source.formatter == "ljspeech"
+    # The config says coqui: the trainer reads the file with the coqui formatter, and so
+    # does the audit (an ljspeech file has no coqui header: one line, exit 2).
+    plan = _plan_with_formatter(tmp_path, "coqui")
+    with pytest.raises(HarnessError):
+        audit_dataset(plan, ljspeech, vocab=VOCAB_AM, language="en")
+    chosen = audit_dataset(plan, ljspeech, vocab=VOCAB_AM, language="en", formatter="ljspeech")
+    assert chosen.source.formatter == "ljspeech"  # --formatter still wins
+
+
+def test_audit_tokenizer_follows_the_plan_fact(tmp_path: Path) -> None:
+    from harness.audit.plan_audit import audit_dataset
+
+    plan = _plan_with_formatter(tmp_path, "coqui", tokenizer="passthrough")
+    result = audit_dataset(plan, MIXED, vocab=VOCAB_AM, language="am")
+    assert result.tokenizer_mode == "passthrough"
+    unsupported = _plan_with_formatter(tmp_path, "vctk")
+    with pytest.raises(HarnessError, match=r"datasets\[0\]\.formatter is 'vctk'"):
+        audit_dataset(unsupported, MIXED, vocab=VOCAB_AM, language="en")

@@ -236,7 +236,9 @@ def test_extras_and_conditional_objects(tmp_path: Path) -> None:
     assert plan.get("extras.lora.enabled") is True
     assert plan.get("extras.lora.targets") == ["c_attn", "c_proj"]
     assert (plan.get("extras.lora.r"), plan.get("extras.lora.alpha")) == (8, 32)
-    assert plan.get("extras.ema.enabled") is True  # `if USE_EMA:` with USE_EMA = True
+    # only inside `if USE_EMA:`, and USE_EMA = True decides it (harness.plan.repository)
+    assert plan.get("extras.ema.enabled") is True
+    assert plan.source_of("extras.ema.enabled").line == 8
     assert plan.get("extras.ema.decay") == 0.999
     assert plan.get("extras.warmup.enabled") is True and plan.get("extras.warmup.steps") == 500
 

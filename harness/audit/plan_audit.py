@@ -25,7 +25,7 @@ from harness.audit.limits import (
 )
 from harness.audit.readers import locate
 from harness.audit.result import AuditResult
-from harness.audit.samples import DatasetSource
+from harness.audit.samples import FORMATTERS, DatasetSource
 from harness.errors import HarnessError
 from harness.plan import Plan
 
@@ -37,7 +37,7 @@ def audit_dataset(
     eval_dataset: str | Path | None = None,
     vocab: str | Path | None = None,
     language: str | None = None,
-    tokenizer: str = "stock",
+    tokenizer: str | None = None,
     formatter: str | None = None,
 ) -> AuditResult:
     """The audit of ``dataset`` under ``plan``'s limits (library defaults without a plan)."""
@@ -47,7 +47,7 @@ def audit_dataset(
         vocab=_vocab(plan, vocab),
         language=_language(plan, language),
         limits=limits_from_plan(plan) if plan is not None else Limits(),
-        tokenizer_mode=tokenizer,
+        tokenizer_mode=tokenizer or _plan_tokenizer(plan),
         eval_split=eval_split_from_plan(plan) if plan is not None else EvalSplit(),
         supported=stock_languages(plan.library if plan is not None else None),
         config=plan.name if plan is not None else None,
@@ -60,9 +60,10 @@ def _source(
     eval_dataset: str | Path | None,
     formatter: str | None,
 ) -> DatasetSource:
+    entry = dataset_from_plan(plan) if plan is not None else {}
+    formatter = formatter or _config_formatter(entry, plan)
     if dataset is not None:
         return locate(dataset, eval_dataset, formatter)
-    entry = dataset_from_plan(plan) if plan is not None else {}
     if not entry.get("path"):
         raise HarnessError(
             "no dataset to audit", fix="pass --dataset PATH (a folder or a metadata file)"
@@ -76,6 +77,25 @@ def _source(
     )
     # The formatters join audio paths with datasets[0].path, not the metadata file's folder.
     return DatasetSource(root, source.formatter, source.train_file, source.eval_file)
+
+
+def _plan_tokenizer(plan: Plan | None) -> str:
+    """The plan's ``tokenizer`` fact (a patched or vendored tokenizer: passthrough)."""
+    value = plan.known("tokenizer") if plan is not None else None
+    return value if value in ("stock", "passthrough") else "stock"
+
+
+def _config_formatter(entry: dict[str, str | None], plan: Plan | None) -> str | None:
+    """The config's ``datasets[0].formatter``: the trainer reads the metadata with it."""
+    chosen = entry.get("formatter")
+    if chosen is None or chosen in FORMATTERS:
+        return chosen
+    source = plan.source_of("datasets[0].formatter") if plan is not None else None
+    raise HarnessError(
+        f"datasets[0].formatter is {chosen!r}, which the audit cannot read",
+        where=str(source) if source is not None else None,
+        fix=f"pass --formatter with one of {', '.join(FORMATTERS)} to read the metadata so",
+    )
 
 
 def _vocab(plan: Plan | None, vocab: str | Path | None) -> Path:

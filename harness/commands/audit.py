@@ -54,15 +54,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--tokenizer",
         choices=("stock", "passthrough"),
-        default="stock",
         help="stock: VoiceBpeTokenizer as released (rejects languages it does not know, "
         "e.g. am); passthrough: a fork that accepts any language and only lowercases and "
-        "collapses whitespace (as Amharic forks patch it) (default: stock)",
+        "collapses whitespace (as Amharic forks patch it) (default: the config's tokenizer fact, "
+        "passthrough where its script patches VoiceBpeTokenizer; else stock)",
     )
     parser.add_argument(
         "--formatter",
         choices=("coqui", "ljspeech"),
-        help="metadata format (default: detected from the first line)",
+        help="metadata format (default: the config's datasets[0].formatter, else detected "
+        "from the first line)",
     )
     parser.add_argument(
         "--all-rows",

@@ -38,6 +38,37 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LIBRARY_NAMES = ("coqui-tts", "TTS", "coqui-tts-trainer", "trainer", "torch", "torchaudio")
+
+
+def add_library(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--library",
+        nargs=2,
+        metavar=("NAME", "VERSION"),
+        help="the library that runs the candidates, instead of what the repository's pins and "
+        "vendored copies say: coqui-tts, TTS, coqui-tts-trainer, trainer, torch or "
+        "torchaudio, e.g. --library coqui-tts-trainer 0.1.4 (the stepping rules follow it)",
+    )
+
+
+def library_option(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``--library NAME VERSION`` checked: a known package name and a version."""
+    from harness.errors import HarnessError
+
+    if not getattr(args, "library", None):
+        return None
+    name, version = args.library
+    known = {n.lower(): n for n in LIBRARY_NAMES}
+    if name.lower() not in known or not version[:1].isdigit():
+        raise HarnessError(
+            f"--library {name} {version}: not a library and version",
+            fix=f"name one of {', '.join(LIBRARY_NAMES)} and a version, "
+            "e.g. --library coqui-tts-trainer 0.1.4",
+        )
+    return known[name.lower()], version
+
+
 def add_fail_on(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",

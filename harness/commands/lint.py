@@ -30,6 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     common.add_format(parser)
     common.add_fail_on(parser)
     common.add_overrides(parser)
+    common.add_library(parser)
     common.add_output(parser)
     parser.set_defaults(run=run)
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     common.refuse_output_over_inputs(args.output, [*args.candidates, args.baseline])
     reference = load_reference(args.baseline)
-    plans = load_candidates(args.candidates, args.overrides)
+    plans = load_candidates(args.candidates, args.overrides, common.library_option(args))
     findings, schedules = lint_plans(
         plans, reference, select=_codes(args.select), ignore=_codes(args.ignore)
     )

@@ -27,6 +27,7 @@ from harness.plan.loaders import SUFFIXES, loader_for
 from harness.plan.loaders.command_line import CommandLine
 from harness.plan.loaders.overrides import apply_overrides
 from harness.plan.model import Plan
+from harness.plan.script_facts import add_script_facts
 from harness.plan.source import Setting
 
 __all__ = ["apply_overrides", "load_plan", "load_plans", "load_raw", "resolve_target"]
@@ -34,10 +35,15 @@ __all__ = ["apply_overrides", "load_plan", "load_plans", "load_raw", "resolve_ta
 Target = str | Path | CommandLine
 
 
-def load_plan(target: Target, overrides: Sequence[str] = (), library: str | None = None) -> Plan:
+def load_plan(
+    target: Target,
+    overrides: Sequence[str] = (),
+    library: str | None = None,
+    library_override: tuple[str, str] | None = None,
+) -> Plan:
     """The effective Plan of ``target``; for a script with several paths, the first (its
     notes say how many there are: use ``load_plans`` to get them all)."""
-    plans = load_plans(target, overrides, library)
+    plans = load_plans(target, overrides, library, library_override)
     if len(plans) > 1:
         first = plans[0]
         first.meta.setdefault("notes", []).append(
@@ -48,11 +54,19 @@ def load_plan(target: Target, overrides: Sequence[str] = (), library: str | None
 
 
 def load_plans(
-    target: Target, overrides: Sequence[str] = (), library: str | None = None
+    target: Target,
+    overrides: Sequence[str] = (),
+    library: str | None = None,
+    library_override: tuple[str, str] | None = None,
 ) -> list[Plan]:
-    """Every plan ``target`` describes: one, or one per feasible path of a script."""
+    """Every plan ``target`` describes: one, or one per feasible path of a script.
+
+    ``library_override`` is ``--library NAME VERSION``: the package that runs the target,
+    instead of what its repository pins or vendors."""
     if isinstance(target, CommandLine):
-        return _script_plans(target.script, target.args, overrides, library, target)
+        return _script_plans(
+            target.script, target.args, overrides, library, target, library_override
+        )
     path = resolve_target(target)
     suffix = path.suffix.lower()
     if suffix == ".sh":
@@ -60,12 +74,14 @@ def load_plans(
 
         plans: list[Plan] = []
         for command in read_launcher(path, _display(path)):
-            plans += _script_plans(command.script, command.args, overrides, library, command)
+            plans += _script_plans(
+                command.script, command.args, overrides, library, command, library_override
+            )
         return plans
     if suffix == ".py":
-        return _script_plans(path, None, overrides, library, None)
-    raw = apply_overrides(load_raw(target), overrides)
-    return [_finish(raw, library)]
+        return _script_plans(path, None, overrides, library, None, library_override)
+    raw = add_script_facts(load_raw(path), path, library_override)
+    return [_finish(apply_overrides(raw, overrides), library)]
 
 
 def _script_plans(
@@ -74,6 +90,7 @@ def _script_plans(
     overrides: Sequence[str],
     library: str | None,
     command: CommandLine | None,
+    library_override: tuple[str, str] | None,
 ) -> list[Plan]:
     from harness.plan.loaders.script_paths import read_script
 
@@ -85,7 +102,8 @@ def _script_plans(
     rest = [o for o in overrides if _override_name(o) not in result.inputs]
     plans = []
     for path in result.paths:
-        raw = apply_overrides(path.raw, rest)
+        raw = add_script_facts(path.raw, script, library_override)  # repository facts
+        raw = apply_overrides(raw, rest)
         meta = {**raw.meta, "reading": result.reading, "path_condition": path.conditions}
         meta["command_line_rejections"] = [vars(r).copy() for r in path.rejections]
         if path.conditions:

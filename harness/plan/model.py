@@ -23,6 +23,15 @@ FACT_KEYS: dict[str, str] = {
     "eval_size": "number of eval samples",
     "language": "training language code (e.g. am)",
     "checkpoint_text_tokens": "rows of gpt.text_embedding in the checkpoint being fine-tuned",
+    # What the repository runs (harness.plan.repository / harness.plan.library).
+    "tokenizer": "stock (VoiceBpeTokenizer as released) or passthrough (accepts any language)",
+    "trainer_library": "trainer that runs the script, e.g. coqui-tts-trainer 0.1.4",
+    "tts_library": "TTS package that runs the script, e.g. coqui-tts 0.24.2 or TTS 0.22.0",
+    "torch_version": "torch version the repository installs (a pin or its lowest bound)",
+    "torchaudio_version": "torchaudio version the repository installs",
+    "installed_packages": "names of the packages the repository's requirements install",
+    "tts_loads_weights_only": "whether the TTS package loads XTTS checkpoints under "
+    "torch.load(weights_only=True) (torch >= 2.6 default)",
 }
 
 # Options the Coqui trainer does not have, that fine-tuning forks add.
@@ -40,6 +49,7 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "extras.freeze.modules": [],
     "extras.grad_clip_after_optimizer_step": False,
     "extras.ablation_evidence": [],  # study names / report paths that justify EMA or warmup
+    "extras.dead_settings": [],  # trainer settings a script defines but never passes (X606)
 }
 EXTRA_KEYS = frozenset(EXTRA_DEFAULTS)
 PROJECT_SOURCE = "default of xtts-harness (option absent from the Coqui trainer)"
@@ -53,6 +63,15 @@ class Batching:
     grad_accum_steps: int | None
     epochs: int | None
     dataset_size: int | None
+    # TrainerArgs(start_with_eval=True) with run_eval: the first epoch only evaluates.
+    eval_only_epochs: int = 0
+
+    @property
+    def trained_epochs(self) -> int | None:
+        """Epochs that train: ``epochs`` less an evaluation-only first epoch."""
+        if self.epochs is None:
+            return None
+        return max(self.epochs - self.eval_only_epochs, 0)
 
     @property
     def batches_per_epoch(self) -> int | None:
@@ -70,13 +89,13 @@ class Batching:
 
     @property
     def total_optimizer_steps(self) -> int | None:
-        per_epoch = self.optimizer_steps_per_epoch
-        return None if per_epoch is None or self.epochs is None else per_epoch * self.epochs
+        per_epoch, epochs = self.optimizer_steps_per_epoch, self.trained_epochs
+        return None if per_epoch is None or epochs is None else per_epoch * epochs
 
     @property
     def total_batches(self) -> int | None:
-        per_epoch = self.batches_per_epoch
-        return None if per_epoch is None or self.epochs is None else per_epoch * self.epochs
+        per_epoch, epochs = self.batches_per_epoch, self.trained_epochs
+        return None if per_epoch is None or epochs is None else per_epoch * epochs
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,13 @@ class Plan:
             grad_accum_steps=_int_or_none(self.known("grad_accum_steps", 1)),
             epochs=_int_or_none(self.known("epochs")),
             dataset_size=_int_or_none(self.known("dataset_size")),
+            eval_only_epochs=1 if self.starts_with_eval else 0,
         )
+
+    @property
+    def starts_with_eval(self) -> bool:
+        """The trainer's first epoch only evaluates (it drops start_with_eval without eval)."""
+        return self.known("start_with_eval") is True and self.known("run_eval", True) is not False
 
     @property
     def scheduler(self) -> SchedulerSpec:

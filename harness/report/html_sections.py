@@ -289,6 +289,8 @@ def schedule_section(
         notes = [str(n) for n in schedule.get("undecided") or ()]
         if notes:
             body.append(tag("p", esc("Undecided: " + "; ".join(notes)), cls="note"))
+        for note in schedule.get("notes") or ():  # trainer quirks, the library assumed
+            body.append(tag("p", esc(f"Note: {note}"), cls="note"))
     return section("schedule", "LR schedule", "".join(body))
 
 

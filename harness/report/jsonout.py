@@ -81,6 +81,7 @@ def _plan_dict(doc: ReportDocument, plan: Plan) -> dict[str, Any]:
             "optimizer_steps_per_epoch": batching.optimizer_steps_per_epoch,
             "total_optimizer_steps": batching.total_optimizer_steps,
             "total_batches": batching.total_batches,
+            "trained_epochs": batching.trained_epochs,
         },
         "scheduler": {
             "name": json_value(scheduler.name),

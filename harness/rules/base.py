@@ -32,6 +32,7 @@ FAMILIES = {
     "X": "extras",
     "K": "keys",
     "C": "command-line",
+    "E": "environment",
 }
 # One module per family; importing it registers its rules.
 _MODULES = (
@@ -41,9 +42,11 @@ _MODULES = (
     "data",
     "bookkeeping",
     "extras",
+    "script_effects",
     "keys",
     "values",
     "command_line",
+    "environment",
 )
 DOC_SECTIONS = (
     "## What it does",
@@ -54,7 +57,7 @@ DOC_SECTIONS = (
 )
 # A trainer that steps a per-epoch scheduler, for what a config describes (described_schedule).
 STEPPING_TRAINER = "coqui-tts-trainer 0.3.1"
-_CODE = re.compile(r"^[SOMLBXKC]\d{3}$")
+_CODE = re.compile(rf"^[{''.join(FAMILIES)}]\d{{3}}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -214,7 +217,7 @@ def _codes(patterns: Collection[str]) -> set[str]:
     codes: set[str] = set()
     for pattern in patterns:
         text = pattern.strip()
-        if re.fullmatch(r"[SOMLBXKC]\d{0,2}", text.upper()):
+        if re.fullmatch(rf"[{''.join(FAMILIES)}]\d{{0,2}}", text.upper()):
             codes.update(r.code for r in all_rules() if r.code.startswith(text.upper()))
         else:
             codes.add(get_rule(text).code)

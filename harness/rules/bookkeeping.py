@@ -14,12 +14,20 @@ def _steps(plan: Plan, key: str) -> int | None:
     return int(value) if value is not None and value > 0 else None
 
 
+def _epochs_text(plan: Plan) -> str:
+    """``10 epochs``, or ``9 trained epochs`` when start_with_eval makes the first eval-only."""
+    batching = plan.batching
+    if batching.eval_only_epochs:
+        return f"{batching.trained_epochs} trained epochs (start_with_eval)"
+    return f"{batching.epochs} epochs"
+
+
 def _min_samples(plan: Plan, batches: int) -> int | None:
     """Fewest training samples for the run to have more than ``batches`` batches."""
     batching = plan.batching
-    if not batching.batch_size or not batching.epochs:
+    if not batching.batch_size or not batching.trained_epochs:
         return None
-    per_epoch = batches // batching.epochs + 1  # batches an epoch needs
+    per_epoch = batches // batching.trained_epochs + 1  # batches an epoch needs
     return batching.batch_size * (per_epoch - 1) + 1
 
 
@@ -76,7 +84,7 @@ def save_step_beyond_run(ctx: RuleContext) -> Iterator[Problem]:
             return
         yield Problem(
             f"save_step {save_step} counts batches and the run has only {total} "
-            f"({ctx.plan.batching.epochs} epochs x {ctx.plan.batching.batches_per_epoch}): "
+            f"({_epochs_text(ctx.plan)} x {ctx.plan.batching.batches_per_epoch}): "
             "no checkpoint_N.pth is ever written, only best_model_N.pth when the eval loss "
             "improves, so the final weights are not saved",
             key="save_step",
@@ -90,7 +98,7 @@ def save_step_beyond_run(ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(
         f"undecided: save_step {save_step} counts batches and dataset_size is unknown; a "
         f"checkpoint_N.pth is written only if the training set has at least {needed} samples "
-        f"(batch_size {ctx.plan.batching.batch_size}, {ctx.plan.batching.epochs} epochs)",
+        f"(batch_size {ctx.plan.batching.batch_size}, {_epochs_text(ctx.plan)})",
         key="save_step",
         fix="give the dataset size ([plan] dataset_size or --set dataset_size=N) to decide it",
         severity=Severity.INFO,

@@ -29,7 +29,10 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     Checks the training language (`[plan] language` and every `datasets[i].language`)
     against the languages `VoiceBpeTokenizer.preprocess_text` of the plan's coqui-tts
     version accepts (ar cs de en es fr hi hu it nl pl pt ru tr zh ko ja in 0.28.0; a
-    region such as `zh-cn` is stripped first).
+    region such as `zh-cn` is stripped first). Where the run's tokenizer accepts any
+    language (plan fact `tokenizer = "passthrough"`: the script assigns
+    `VoiceBpeTokenizer.preprocess_text`, or a vendored `TTS/` tokenizer falls back), the
+    finding is only an info note naming where.
 
     ## Why is this bad?
     For any other language (`am`, Amharic, say) `preprocess_text` raises
@@ -59,12 +62,16 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
       https://github.com/coqui-ai/TTS/issues/3229, https://github.com/coqui-ai/TTS/issues/3198).
     """
     supported = load_table(ctx.plan.library).tokenizer_languages
+    patched = ctx.plan.known("tokenizer") == "passthrough"
     keys_by_language: dict[str, list[str]] = {}
     for key, language in _languages(ctx):
         if language.split("-")[0] not in supported:
             keys_by_language.setdefault(language, []).append(key)
     for language, keys in keys_by_language.items():
         verb = "is" if len(keys) == 1 else "are"
+        if patched:
+            yield _patched_note(ctx, keys, verb, language)
+            continue
         yield Problem(
             f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
             f"{ctx.plan.library} cannot encode (it accepts {' '.join(supported)}): "
@@ -76,3 +83,18 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
             f"branch, a [{language}] token and BPE merges appended to vocab.json) and check "
             "it with `xtts-harness vocab-check`",
         )
+
+
+def _patched_note(ctx: RuleContext, keys: list[str], verb: str, language: str) -> Problem:
+    """The run's tokenizer accepts any language: only say where that was seen."""
+    source = ctx.plan.source_of("tokenizer")
+    where = str(source) if source is not None else "tokenizer = passthrough"
+    return Problem(
+        f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
+        f"{ctx.plan.library} rejects, but this run's tokenizer accepts any language "
+        f"({where}): check the data with `xtts-harness audit --tokenizer passthrough`",
+        key=keys[0],
+        fix=f"make sure vocab.json covers {language!r} (a [{language}] token and BPE merges): "
+        "`xtts-harness vocab-check`",
+        severity=Severity.INFO,
+    )

@@ -12,6 +12,8 @@ from harness.rules.base import Problem, RuleContext, fmt, number, rule
 
 # Module paths of the trained part of GPTTrainer (named_modules() of coqui-tts 0.28.0 with the
 # perceiver on), layer indices written {i}. Pinned by tests/test_rules.py against the library.
+# coqui-tts 0.24.2 builds the same tree (its gpt.py and gpt_trainer.py assign the same
+# submodules: xtts.gpt.gpt.h, text_embedding, ..., and dvae beside xtts, not under it).
 GPT_MODULES: tuple[str, ...] = (
     "xtts.gpt",
     "xtts.gpt.conditioning_dropout",
@@ -219,7 +221,10 @@ def grad_clip_after_optimizer_step(ctx: RuleContext) -> Iterator[Problem]:
     """
     ## What it does
     Flags `extras.grad_clip_after_optimizer_step = true`: a fork's training loop that calls
-    `clip_grad_norm_` after `optimizer.step()`.
+    `clip_grad_norm_` after `optimizer.step()`. Read from scripts too: clipping after a
+    wrapped `train_step` returns, or under `if model.training:` (the GPTTrainer's
+    `on_train_epoch_start` calls `model.eval()` and only `xtts.gpt.train()`, so the
+    top-level `training` is False for the whole run).
 
     ## Why is this bad?
     The update has already been made with the unclipped gradient, and the gradient is
@@ -246,6 +251,16 @@ def grad_clip_after_optimizer_step(ctx: RuleContext) -> Iterator[Problem]:
       clips after the step.
     """
     if ctx.plan.known("extras.grad_clip_after_optimizer_step") is not True:
+        return
+    source = ctx.plan.source_of("extras.grad_clip_after_optimizer_step")
+    if source is not None and source.file and source.key and source.line:  # read from a script
+        yield Problem(
+            f"gradient clipping cannot act: {source.key} ({source.file}:{source.line}); the "
+            "run trains as if it had no clipping",
+            key="extras.grad_clip_after_optimizer_step",
+            fix="drop that clipping and set grad_clip = 1.0 in GPTTrainerConfig (the trainer "
+            "clips between backward and optimizer.step())",
+        )
         return
     yield Problem(
         "gradients are clipped after optimizer.step() (extras.grad_clip_after_optimizer_step):"

@@ -42,7 +42,8 @@ def _why_unit(plan: Plan) -> str:
 def run_length(plan: Plan) -> int | None:
     """Scheduler steps the planned run makes: epochs, or optimizer steps; None if unknown."""
     batching = plan.batching
-    return batching.epochs if plan.scheduler.after_epoch else batching.total_optimizer_steps
+    # start_with_eval: the first epoch only evaluates, and no scheduler step follows it.
+    return batching.trained_epochs if plan.scheduler.after_epoch else batching.total_optimizer_steps
 
 
 def _plural(count: int, unit: str) -> str:
@@ -218,7 +219,7 @@ def _unstepping_trainer(ctx: RuleContext) -> str | None:
         return None
     if not ctx.schedule.scheduler_stepped:
         return ctx.schedule.trainer
-    if ctx.plan.library_declared:
+    if ctx.plan.library_declared or ctx.plan.known("trainer_library"):
         return None
     from harness.schedule import PER_EPOCH_SCHEDULER_NEVER_STEPPED
 
@@ -404,7 +405,7 @@ def warmup_in_epochs(ctx: RuleContext) -> Iterator[Problem]:
     - XTTS_FACTS section 5: warmup as LinearLR with `scheduler_after_epoch = false`.
     """
     plan = ctx.plan
-    epochs = plan.batching.epochs
+    epochs = plan.batching.trained_epochs
     steps = plan.batching.total_optimizer_steps
     for key, length, what in _epoch_warmups(plan):
         share = f" ({length / epochs:.0%} of the {epochs}-epoch run)" if epochs else ""

@@ -51,7 +51,10 @@ from harness.schedulers.sample import TABULATE_LIMIT, Curve, sample_indices, tab
 
 # Trainers whose train_epoch never calls step() on a single optimizer's per-epoch scheduler
 # (pinned against the installed trainer by tests/test_schedule.py).
-PER_EPOCH_SCHEDULER_NEVER_STEPPED = frozenset({"coqui-tts-trainer 0.4.0"})
+# 0.3.1 never steps it with mixed precision (idiap/coqui-ai-Trainer#23).
+PER_EPOCH_SCHEDULER_NEVER_STEPPED = frozenset(
+    {"coqui-tts-trainer 0.4.0", "coqui-tts-trainer 0.3.1 with mixed precision"}
+)
 
 
 def compute_schedule(plan: Plan, *, trainer: str | None = None) -> Schedule:
@@ -78,7 +81,13 @@ def compute_schedule(plan: Plan, *, trainer: str | None = None) -> Schedule:
         events=[],
         undecided=undecided,
         trainer=trainer or _plan_trainer(plan),
+        notes=list(plan.meta.get("library_notes", [])),  # which library and why (read from repo)
     )
+    if plan.batching.eval_only_epochs and epochs is not None:
+        schedule.notes.append(
+            f"start_with_eval: the first of {plan.batching.epochs} epochs only evaluates, so "
+            f"{epochs} epochs train"
+        )
     try:
         _check_plan_values(plan)
         _fill(schedule, plan, spec)
@@ -188,6 +197,10 @@ def _plan_trainer(plan: Plan) -> str | None:
     from harness.errors import HarnessError
     from harness.plan.defaults import load_table
 
+    resolved = plan.known("trainer_library")  # read from the repository (harness.plan.library)
+    if isinstance(resolved, str) and resolved:
+        mixed = resolved == "coqui-tts-trainer 0.3.1" and plan.known("mixed_precision") is True
+        return f"{resolved} with mixed precision" if mixed else resolved
     if not plan.library_declared:
         return None
     try:
@@ -328,7 +341,7 @@ def _run_epochs(plan: Plan, undecided: list[str]) -> int | None:
     if epochs is None or epochs < 0:
         undecided.append(f"epochs = {short(value)} is not a number of epochs")
         return None
-    return epochs
+    return plan.batching.trained_epochs  # start_with_eval: the first epoch only evaluates
 
 
 def _steps_per_epoch(plan: Plan, spec: SchedulerSpec, undecided: list[str]) -> int | None:

@@ -1,0 +1,6 @@
+from record import STATE
+
+
+class LinearLR:
+    def __init__(self, optimizer, *args, **kwargs):
+        STATE["warmup_created"] = True
