@@ -14,7 +14,6 @@ AFTER = "experiments/amharic_bpe/after.toml"
 LIMIT = 1024**3  # the bound: at most 1 GB for any input under 10 MB
 
 
-@pytest.mark.xfail(strict=True, reason="bounded schedule: schedulers package")
 @pytest.mark.parametrize("command", ["lint", "schedule"])
 def test_lint_of_a_huge_run_stays_within_a_memory_bound(command: str) -> None:
     argv = [command, AFTER, "--set", "epochs=1000000000000", "--set", "dataset_size=12000"]
