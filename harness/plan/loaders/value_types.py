@@ -31,9 +31,9 @@ EXPLICIT: dict[str, str] = {
     "batch_size": "count",
     "eval_batch_size": "count",
 }
-# A NaN is never a setting; an infinite learning rate neither (other keys, such as
-# max_audio_len, use inf for "no limit").
-NEVER_INFINITE = ("lr",)
+# A NaN or infinite learning rate cannot mean a run (other keys, such as max_audio_len, use
+# inf for "no limit"; a NaN loss weight is how the ablation tests make a trial fail).
+FINITE_KEYS = ("lr",)
 MULTI_OPTIMIZER = ("lr", "optimizer", "lr_scheduler")  # coqpit allows a list per optimizer
 WARMUP_UNITS = ("optimizer_steps", "epochs")
 DESCRIPTION = {
@@ -56,7 +56,7 @@ def check_types(plan: Plan, table: DefaultsTable) -> None:
         expected = expected_type(setting.key, table)
         if expected and not _matches(setting.value, expected, setting.key):
             raise _error(setting, DESCRIPTION[expected])
-        if expected in ("number", "count", "size") and not _finite_enough(setting):
+        if setting.key in FINITE_KEYS and not _finite(setting):
             raise _error(setting, "a finite number")
         if setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
             raise _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
@@ -103,14 +103,9 @@ def _matches(value: Any, expected: str, key: str) -> bool:
     return checks[expected]
 
 
-def _finite_enough(setting: Setting) -> bool:
+def _finite(setting: Setting) -> bool:
     values = setting.value if isinstance(setting.value, list) else [setting.value]
-    for value in values:
-        if isinstance(value, float) and value != value:
-            return False
-        if isinstance(value, float) and setting.key in NEVER_INFINITE and abs(value) == math.inf:
-            return False
-    return True
+    return not any(isinstance(v, float) and not math.isfinite(v) for v in values)
 
 
 def _error(setting: Setting, wanted: str) -> HarnessError:
