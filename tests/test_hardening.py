@@ -216,3 +216,16 @@ def test_a_file_name_that_is_not_utf8_works_with_every_format(tmp_path: Path, fm
     assert b"Traceback" not in done.stderr
     if fmt == "json":
         assert json.loads(done.stdout)["findings"]
+
+
+# Root cause: work per key or per value that grows with the input's numbers ---------------
+def test_many_unknown_keys_are_cut_in_text_and_listed_in_json(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "u.json"
+    path.write_text(json.dumps({f"unknown_{i}": "x y " * 1000 for i in range(120)}))
+    assert main(["lint", str(path), "--format", "json", "--select", "K701"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert len(findings) == 120  # json lists every one
+    assert all(len(f["message"]) < 400 for f in findings)  # the 4000-character value is cut
+    assert main(["lint", str(path), "--select", "K701"]) == 0
+    out = capsys.readouterr().out
+    assert "... and 70 more K701 findings" in out

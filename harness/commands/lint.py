@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         command="lint",
         baseline=reference,
         plans=plans,
-        findings=findings,
+        findings=common.cap_per_code(findings) if args.format in ("text", "md") else findings,
         schedules=schedules,
         fail_on=Severity.parse(args.fail_on),
     )

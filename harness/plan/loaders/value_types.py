@@ -31,9 +31,9 @@ EXPLICIT: dict[str, str] = {
     "batch_size": "count",
     "eval_batch_size": "count",
 }
-# A NaN is never a setting; an infinite learning rate neither (other keys, such as
-# max_audio_len, use inf for "no limit").
-NEVER_INFINITE = ("lr",)
+# A NaN or infinite learning rate cannot mean a run (other keys, such as max_audio_len, use
+# inf for "no limit"; a NaN loss weight is how the ablation tests make a trial fail).
+FINITE_KEYS = ("lr",)
 # Labels the trainer only prints or logs: a wrong type there (``run_description = "x",``, a
 # trailing-comma tuple) is harmless to training, so it is a note, not an error.
 HARMLESS = frozenset({"run_description", "run_name", "project_name", "wandb_entity"})
@@ -76,7 +76,7 @@ def _type_errors(plan: Plan, table: DefaultsTable):
                 )
                 continue
             yield _error(setting, DESCRIPTION[expected])
-        elif expected in ("number", "count", "size") and not _finite_enough(setting):
+        elif setting.key in FINITE_KEYS and not _finite(setting):
             yield _error(setting, "a finite number")
         elif setting.key == "extras.warmup.unit" and setting.value not in WARMUP_UNITS:
             yield _error(setting, " or ".join(repr(u) for u in WARMUP_UNITS))
@@ -123,14 +123,9 @@ def _matches(value: Any, expected: str, key: str) -> bool:
     return checks[expected]
 
 
-def _finite_enough(setting: Setting) -> bool:
+def _finite(setting: Setting) -> bool:
     values = setting.value if isinstance(setting.value, list) else [setting.value]
-    for value in values:
-        if isinstance(value, float) and value != value:
-            return False
-        if isinstance(value, float) and setting.key in NEVER_INFINITE and abs(value) == math.inf:
-            return False
-    return True
+    return not any(isinstance(v, float) and not math.isfinite(v) for v in values)
 
 
 def _error(setting: Setting, wanted: str) -> HarnessError:
