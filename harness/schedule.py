@@ -19,8 +19,12 @@ from harness.schedulers import (
     lr_curve,
 )
 
+# The old name of the tabulation limit (whole curves above it are sampled, not tabulated).
+MAX_TABULATED_STEPS = TABULATE_LIMIT
+
 __all__ = [
     "EPOCH",
+    "MAX_TABULATED_STEPS",
     "OPTIMIZER_STEP",
     "PER_EPOCH_SCHEDULER_NEVER_STEPPED",
     "TABULATE_LIMIT",
