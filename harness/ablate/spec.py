@@ -292,15 +292,19 @@ def default_workdir(spec: AblationSpec) -> Path:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except FileNotFoundError:
         raise HarnessError(
             "ablation spec not found", where=str(path), fix="pass the path of a .toml spec"
         ) from None
     except tomllib.TOMLDecodeError as error:
+        from harness.plan.loaders.project_file import toml_syntax_error
+
+        raise toml_syntax_error(error, str(path), text) from None
+    except UnicodeDecodeError:
         raise HarnessError(
-            f"not valid TOML: {error}", where=str(path), fix="fix the TOML syntax"
+            "not UTF-8 text", where=str(path), fix="save the spec as UTF-8"
         ) from None
     except OSError as error:
         raise HarnessError(f"cannot read: {error.strerror}", where=str(path)) from None

@@ -23,7 +23,10 @@ FACT_KEYS: dict[str, str] = {
     "eval_size": "number of eval samples",
     "language": "training language code (e.g. am)",
     "checkpoint_text_tokens": "rows of gpt.text_embedding in the checkpoint being fine-tuned",
+    "tokenizer": "tokenizer the run trains with: stock (the released VoiceBpeTokenizer) or "
+    "passthrough (a fork that accepts the language, as Amharic forks patch it)",
 }
+TOKENIZERS = ("stock", "passthrough")  # values of the "tokenizer" fact
 
 # Options the Coqui trainer does not have, that fine-tuning forks add.
 EXTRA_DEFAULTS: dict[str, Any] = {

@@ -48,8 +48,17 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     ## Use instead
     Train with a tokenizer fork that handles the language: a `preprocess_text` branch for
     `am`, a vocabulary extended by appending (existing ids unchanged) with a `[am]` added
-    token, Ethiopic characters and BPE merges; then run `xtts-harness vocab-check` and
-    `xtts-harness audit` on the data.
+    token, Ethiopic characters and BPE merges; declare it so that the config and the dataset
+    audit agree; then run `xtts-harness vocab-check` and `xtts-harness audit` on the data.
+    With the fork declared, L401 is an info note naming where the declaration comes from.
+
+    ```toml
+    [meta]
+    tokenizer = "passthrough"
+
+    [plan]
+    language = "am"
+    ```
 
     ## Evidence
     - `VoiceBpeTokenizer.preprocess_text` (coqui-tts 0.28.0,
@@ -63,8 +72,20 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     for key, language in _languages(ctx):
         if language.split("-")[0] not in supported:
             keys_by_language.setdefault(language, []).append(key)
+    passthrough = _passthrough_source(ctx)
     for language, keys in keys_by_language.items():
         verb = "is" if len(keys) == 1 else "are"
+        if passthrough is not None:
+            yield Problem(
+                f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
+                f"{ctx.plan.library} cannot encode; the plan trains with a passthrough "
+                f"tokenizer fork ({passthrough}), which accepts it",
+                key=keys[0],
+                fix="check that the fork's vocab covers the text: `xtts-harness vocab-check` "
+                "and `xtts-harness audit --tokenizer passthrough`",
+                severity=Severity.INFO,
+            )
+            continue
         yield Problem(
             f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
             f"{ctx.plan.library} cannot encode (it accepts {' '.join(supported)}): "
@@ -73,6 +94,15 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
             "filtering: 0'",
             key=keys[0],
             fix=f"train with a tokenizer fork that handles {language!r} (a preprocess_text "
-            f"branch, a [{language}] token and BPE merges appended to vocab.json) and check "
+            f"branch, a [{language}] token and BPE merges appended to vocab.json), declare it "
+            '([meta] tokenizer = "passthrough" or --tokenizer passthrough) and check '
             "it with `xtts-harness vocab-check`",
         )
+
+
+def _passthrough_source(ctx: RuleContext) -> str | None:
+    """Where the plan says it trains with a passthrough tokenizer fork, or None (stock)."""
+    setting = ctx.plan.settings.get("tokenizer")
+    if setting is None or setting.value != "passthrough":
+        return None
+    return str(setting.source)
