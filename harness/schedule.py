@@ -1,7 +1,7 @@
 """The learning rate the optimizer really sees, per optimizer step, over the planned run.
 
 Follows the coqui Trainer (trainer 0.4, ``Trainer.train_step`` / ``optimize`` /
-``train_epoch``; XTTS_FACTS section 1):
+``train_epoch``; docs/xtts-facts.md section 1):
 
 - ``scheduler_after_epoch`` True (the default): ``scheduler.step()`` once at the end of each
   epoch. Every scheduler length (milestones, step_size, T_max, T_0, Noam warmup_steps) counts

@@ -110,12 +110,13 @@ def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
 def write_outputs(doc, output: str, markdown: str | None, *, title: str | None = None) -> int:
     """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
     from harness.report.html import write_html
-    from harness.report.summary import summary_markdown
+    from harness.report.summary import summary_markdown, verdict_lines
+    from harness.report.terminal import wrap_lines
 
     path = write_html(doc, output, title=title)
     line = f"report written to {common.display_path(path)} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:
         common.emit(summary_markdown(doc, html_path=str(path)), markdown)
-        line += f"; summary in {markdown}"
-    print(line)
+        line += f"; summary in {common.display_path(markdown)}"
+    print(wrap_lines([*verdict_lines(doc), line]))
     return doc.exit_code()

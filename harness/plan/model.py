@@ -65,7 +65,7 @@ class Batching:
 
     @property
     def optimizer_steps_per_epoch(self) -> int | None:
-        # The trainer also steps on the last batch of each epoch (XTTS_FACTS section 1).
+        # The trainer also steps on the last batch of each epoch (docs/xtts-facts.md section 1).
         batches = self.batches_per_epoch
         if batches is None or not self.grad_accum_steps:
             return None
