@@ -47,8 +47,9 @@ def render_text(
 ) -> str:
     """The document as terminal text.
 
-    ``color`` None colors when stdout is a terminal (and NO_COLOR unset); ``tables`` None
-    uses tables only on a terminal at least ``TABLE_MIN_WIDTH`` columns wide.
+    ``color`` None colors when stdout is a terminal (and NO_COLOR unset). ``tables`` None
+    allows tables on a terminal; an allowed findings table needs ``TABLE_MIN_WIDTH``
+    columns, an allowed diff table its natural width; otherwise blocks.
     """
     from rich.console import Console
 
@@ -57,7 +58,7 @@ def render_text(
         color = is_tty and "NO_COLOR" not in os.environ
     width = terminal_width()
     if tables is None:
-        tables = is_tty and width >= TABLE_MIN_WIDTH
+        tables = is_tty
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -69,7 +70,7 @@ def render_text(
         emoji=False,
     )
     _header(console, doc)
-    _findings(console, doc, tables)
+    _findings(console, doc, tables and width >= TABLE_MIN_WIDTH)
     if doc.diff is not None:
         _diff(console, doc.diff, show_all, tables)
     _schedules(console, doc.schedules)
@@ -140,10 +141,10 @@ def _finding_block(console: Any, finding: Finding) -> None:
     severity = f"[{STYLES[finding.severity]}]\\[{finding.severity.value}][/]"
     console.print(f"{head}[bold]{_esc(finding.code)}[/bold] {_esc(finding.name)} {severity}")
     if finding.key and where(finding) and finding.key not in finding.message:
-        console.print(Padding(f"[dim]key:[/dim] {_esc(finding.key)}", INDENT))
-    console.print(Padding(_esc(finding.message), INDENT))
+        console.print(Padding(f"[dim]key:[/dim] {_esc(finding.key)}", INDENT, expand=False))
+    console.print(Padding(_esc(finding.message), INDENT, expand=False))
     if finding.fix:
-        console.print(Padding(f"[green]fix:[/green] {_esc(finding.fix)}", INDENT))
+        console.print(Padding(f"[green]fix:[/green] {_esc(finding.fix)}", INDENT, expand=False))
 
 
 def _findings_table(findings: list[Finding]) -> Any:
@@ -190,9 +191,10 @@ def _diff(console: Any, diff: PlanDiff, show_all: bool, tables: bool) -> None:
     console.print(title)
     if not entries:
         return
-    if tables:
+    if tables and console.width >= TABLE_MIN_WIDTH:
         table = _diff_table(diff, entries)
-        if Measurement.get(console, console.options, table).maximum <= console.width:
+        # Fits: every column gets at least its longest word, so no word is split.
+        if Measurement.get(console, console.options, table).minimum <= console.width:
             console.print(table)
             return
     _diff_blocks(console, diff, entries)
@@ -210,14 +212,14 @@ def _diff_blocks(console: Any, diff: PlanDiff, entries: list[Any]) -> None:
             console.print()
             console.print(f"[bold underline]{_esc(section_title(section))}[/]")
         noise = " [dim](noise)[/dim]" if entry.noise else ""
-        console.print(Padding(f"[bold]{_esc(entry.key)}[/bold]{noise}", INDENT))
+        console.print(Padding(f"[bold]{_esc(entry.key)}[/bold]{noise}", INDENT, expand=False))
         settings = [entry.reference, *entry.candidates]
         changed = [False, *entry.changed]
         for name, setting, is_changed in zip(names, settings, changed, strict=True):
             value, source = display_setting(setting)
             text = f"[bold yellow]{CHANGED}{_esc(value)}[/]" if is_changed else _esc(value)
             origin = f"  [dim]({_esc(source)})[/dim]" if source else ""
-            console.print(Padding(f"{_esc(name)}: {text}{origin}", (0, 0, 0, 4)))
+            console.print(Padding(f"{_esc(name)}: {text}{origin}", (0, 0, 0, 4), expand=False))
 
 
 def _diff_table(diff: PlanDiff, entries: list[Any]) -> Any:
@@ -274,7 +276,7 @@ def _extra(console: Any, name: str, data: Any) -> None:
     items = data.items() if isinstance(data, dict) else [(None, data)]
     for key, value in items:
         label = f"{_esc(str(key))}: " if key is not None else ""
-        console.print(Padding(f"{label}{_esc(_short(value))}", INDENT))
+        console.print(Padding(f"{label}{_esc(_short(value))}", INDENT, expand=False))
 
 
 def _summary(console: Any, doc: ReportDocument) -> None:

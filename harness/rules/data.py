@@ -48,17 +48,10 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     ## Use instead
     Train with a tokenizer fork that handles the language: a `preprocess_text` branch for
     `am`, a vocabulary extended by appending (existing ids unchanged) with a `[am]` added
-    token, Ethiopic characters and BPE merges; declare it so that the config and the dataset
-    audit agree; then run `xtts-harness vocab-check` and `xtts-harness audit` on the data.
-    With the fork declared, L401 is an info note naming where the declaration comes from.
-
-    ```toml
-    [meta]
-    tokenizer = "passthrough"
-
-    [plan]
-    language = "am"
-    ```
+    token, Ethiopic characters and BPE merges; then run `xtts-harness vocab-check` and
+    `xtts-harness audit` on the data. Declare the fork with `[meta] tokenizer =
+    "passthrough"` (or `--tokenizer passthrough`), so that the config verdict and the dataset
+    audit agree: L401 is then an info note naming where the declaration comes from.
 
     ## Evidence
     - `VoiceBpeTokenizer.preprocess_text` (coqui-tts 0.28.0,
@@ -105,4 +98,6 @@ def _passthrough_source(ctx: RuleContext) -> str | None:
     setting = ctx.plan.settings.get("tokenizer")
     if setting is None or setting.value != "passthrough":
         return None
-    return str(setting.source)
+    if setting.source.file == "--set":  # --tokenizer passthrough becomes this override
+        return "--tokenizer passthrough on the command line"
+    return f'tokenizer = "passthrough" in {setting.source}'
