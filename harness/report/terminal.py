@@ -101,7 +101,13 @@ def wrap_lines(lines: list[str], *, indent: int = 2) -> str:
         lead = len(line) - len(line.lstrip(" "))
         pad = " " * (lead + indent)
         wrapped.append(
-            textwrap.fill(line, width, subsequent_indent=pad, break_on_hyphens=False)
+            textwrap.fill(
+                line,
+                width,
+                subsequent_indent=pad,
+                break_on_hyphens=False,
+                break_long_words=False,  # a path stays whole, even if it overflows
+            )
             if len(line) > width
             else line
         )
