@@ -29,7 +29,7 @@ from harness.audit.result import AuditResult
 from harness.audit.samples import DatasetSource
 from harness.errors import HarnessError
 from harness.plan import Plan
-from harness.release import RELEASE_VOCAB
+from harness.release import release_vocab
 
 
 def audit_dataset(
@@ -85,7 +85,7 @@ def _vocab(plan: Plan | None, vocab: str | Path | None) -> Path:
         return Path(vocab)
     configured = plan.known("model_args.tokenizer_file") if plan is not None else None
     if not (isinstance(configured, str) and configured):
-        return RELEASE_VOCAB  # what the stock checkpoint's tokenizer reads
+        return release_vocab()  # what the stock checkpoint's tokenizer reads
     if Path(configured).is_file():
         return Path(configured)
     raise HarnessError(

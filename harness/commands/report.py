@@ -116,7 +116,7 @@ def write_outputs(doc, output: str, markdown: str | None, *, title: str | None =
     path = write_html(doc, output, title=title)
     line = f"report written to {common.display_path(path)} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:
-        common.emit(summary_markdown(doc, html_path=str(path)), markdown)
+        common.emit(summary_markdown(doc, html_path=common.display_path(path)), markdown)
         line += f"; summary in {common.display_path(markdown)}"
     print(wrap_lines([*verdict_lines(doc), line]))
     return doc.exit_code()
