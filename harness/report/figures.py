@@ -260,7 +260,7 @@ def schedules_overlay(schedules: Sequence[dict[str, Any]], colors: Sequence[str]
     pairs = sorted(zip(schedules, colors, strict=True), key=lambda p: p[1] == REFERENCE_COLOR)
     for order, (schedule, line_color) in enumerate(pairs):
         dash = "dash" if line_color == REFERENCE_COLOR else "solid"
-        width = 2 + 2 * (len(pairs) - 1 - order)
+        width = 2 + 1.5 * (len(pairs) - 1 - order)
         data.append(
             {
                 "type": "scatter",
