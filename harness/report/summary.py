@@ -132,14 +132,16 @@ def first_sentence(text: str) -> str:
 
 
 def verdict_lines(doc: Any) -> list[str]:
-    """The report's verdict for a terminal: per config its status and top findings, then
-    the ablation verdicts (what ``report`` prints after writing the files)."""
+    """The report's verdict for a terminal: per config its status and its top errors and
+    warnings (info notes stay in the report), then the ablation verdicts: what ``report``
+    prints after writing the files."""
     from harness.report.collect import ABLATION_KEY
 
     lines = ["verdict:"]
     for v in verdicts([p.name for p in doc.plans], doc.findings):
         lines.append(f"  {v.plan}: {v.headline}")
-        lines += [f"    {f.code} {f.name}: {first_sentence(f.message)}" for f in v.top]
+        shown = [f for f in v.top if f.severity is not Severity.INFO]
+        lines += [f"    {f.code} {f.name}: {first_sentence(f.message)}" for f in shown]
     ablation = doc.extra.get(ABLATION_KEY)
     if ablation is not None:
         lines.append("  ablation:")
