@@ -30,7 +30,7 @@ class DatasetOptions:
     eval_path: str | None = None
     vocab: str | None = None
     language: str | None = None
-    tokenizer: str = "stock"  # or "passthrough" (a fork that accepts any language)
+    tokenizer: str | None = None  # "stock" | "passthrough"; None: the plan's fact, else stock
     formatter: str | None = None  # "coqui" or "ljspeech"; None: detected
 
 

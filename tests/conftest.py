@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -34,8 +33,7 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def xtts_release_dir() -> Path:
-    """The real XTTS v2 vocab.json and config.json (../shared); skip in a user's clone."""
-    path = SHARED / "data" / "xtts_v2"
-    if not path.is_dir():
-        pytest.skip("../shared/data/xtts_v2 is absent (only the project's machines have it)")
-    return path
+    """The real XTTS v2 vocab.json and config.json, vendored in harness/data/xtts_v2."""
+    from harness.release import RELEASE_DIR
+
+    return RELEASE_DIR

@@ -14,6 +14,7 @@ from harness.cli import main
 from harness.errors import HarnessError
 from harness.plan.build import build_plan
 from harness.plan.mapping import raw_from_mapping
+from harness.release import RELEASE_VOCAB
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "datasets"
@@ -177,8 +178,20 @@ def test_language_and_vocab_come_from_the_plan_or_a_clear_error(stock_vocab):
         audit_dataset(plan, MIXED)
     result = audit_dataset(plan, MIXED, language="en")  # vocab from model_args.tokenizer_file
     assert result.vocab_path == str(stock_vocab)
-    with pytest.raises(HarnessError, match="--vocab"):
-        audit_dataset(fixture_plan(), MIXED)
+    # No vocab named anywhere: the XTTS v2 release vocab that comes with the package.
+    used = Path(audit_dataset(fixture_plan(), MIXED).vocab_path).resolve()
+    assert used == RELEASE_VOCAB
+    missing = fixture_plan(**{"model_args.tokenizer_file": "/content/XTTS_V2/vocab.json"})
+    with pytest.raises(HarnessError, match=r"tokenizer_file '/content/XTTS_V2/vocab\.json' not"):
+        audit_dataset(missing, MIXED)
+
+
+def test_the_plan_fact_tokenizer_sets_the_audit_tokenizer(stock_vocab):
+    declared = fixture_plan(**{"meta.tokenizer": "passthrough"})
+    assert audit_dataset(declared, MIXED, vocab=stock_vocab).tokenizer_mode == "passthrough"
+    assert audit_dataset(fixture_plan(), MIXED, vocab=stock_vocab).tokenizer_mode == "stock"
+    explicit = audit_dataset(declared, MIXED, vocab=stock_vocab, tokenizer="stock")
+    assert explicit.tokenizer_mode == "stock"
 
 
 def test_ljspeech_rows_keep_their_line_ending_and_fail_late_on_missing_audio(stock_vocab):

@@ -23,7 +23,7 @@ def test_the_baseline_releases_have_tables() -> None:
 
 @pytest.mark.parametrize("library", TABLES)
 def test_facts_the_rules_rely_on(library: str) -> None:
-    """XTTS_FACTS section 2: what a config that leaves a field out really gets."""
+    """docs/xtts-facts.md section 2: what a config that leaves a field out really gets."""
     table = load_table(library)
     config = table.config
     assert config["scheduler_after_epoch"] is True  # milestones count epochs by default

@@ -207,7 +207,7 @@ def test_project_file_values_and_lines(tmp_path: Path, suffix: str, text: str) -
 
 # --- baselines and candidates -------------------------------------------------------------
 
-# XTTS_FACTS section 2, one row per key.
+# docs/xtts-facts.md section 2, one row per key.
 BASELINE_VALUES = {
     "gokhaneraslan-head": {
         "optimizer_wd_only_on_weights": False,

@@ -1,22 +1,17 @@
-"""The HTML report in a real browser: Debian's headless chromium, driven over the DevTools
-protocol on a pipe (``--remote-debugging-pipe``: stdlib only, no driver, no port).
+"""The HTML report in a real browser: Debian's headless chromium, driven by selenium through
+chromium-driver.
 
 One page load answers every question: it opened from file:// with no console error and
 no exception, made no network request, no script from the data ran (no dialog, the flag
-the payloads set stays unset), every plot drew, and the diff-only toggle changes the rows.
-The screenshot is kept in artifacts/report-screenshot.png.
+the payloads set stays unset), every plot drew, the ablation curves have no stray points,
+and the diff-only toggle changes the rows. Screenshots of the whole page, the summary and
+the ablation curves are kept in artifacts/.
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
 import json
-import os
-import select
 import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +23,9 @@ from report_fixtures import PWNED_FLAG, write_payload_report
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FLAGS = (
-    "--headless",
+    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -40,108 +36,12 @@ FLAGS = (
     "--disable-extensions",
     "--disable-dev-shm-usage",
     "--hide-scrollbars",
+    "--window-size=1280,900",
     # Any DNS lookup fails, so a request that slipped past the page's policy could not
-    # leave the machine; the test still sees it as a Network event.
+    # leave the machine; the test still sees it in the performance (Network) log.
     "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--remote-debugging-pipe",
 )
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-class Chromium:
-    """A headless chromium speaking CDP over fds 3 (commands in) and 4 (replies out)."""
-
-    def __init__(self, executable: str = CHROMIUM) -> None:
-        self.profile = tempfile.mkdtemp(prefix="xtts-harness-chromium-")
-        to_browser_read, self._to_browser = os.pipe()
-        self._from_browser, from_browser_write = os.pipe()
-        # Move the child's ends above 4 so that the shell's "3<&a 4>&b" cannot clobber one.
-        to_browser_read, from_browser_write = _above_four(to_browser_read, from_browser_write)
-        # bash puts our pipe ends on fds 3 and 4, where chromium expects them (dash cannot
-        # redirect from a two-digit fd).
-        command = [
-            "/bin/bash",
-            "-c",
-            f'exec "$0" "$@" 3<&{to_browser_read} 4>&{from_browser_write}',
-            executable,
-            *FLAGS,
-            f"--user-data-dir={self.profile}",
-            "about:blank",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            pass_fds=(to_browser_read, from_browser_write),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(to_browser_read)
-        os.close(from_browser_write)
-        self._next_id = 0
-        self._buffer = b""
-        self.events: list[dict[str, Any]] = []
-
-    def send(
-        self,
-        method: str,
-        params: dict | None = None,
-        session: str | None = None,
-        timeout: float = 60,
-    ) -> dict[str, Any]:
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        while True:
-            reply = self._receive(timeout)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            self.events.append(reply)
-
-    def wait_for(self, predicate, timeout: float = 60) -> None:
-        """Read events until ``predicate(events)`` holds."""
-        deadline = time.monotonic() + timeout
-        while not predicate(self.events):
-            self.events.append(self._receive(max(0.01, deadline - time.monotonic())))
-
-    def _receive(self, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("chromium did not answer in time")
-            ready, _, _ = select.select([self._from_browser], [], [], left)
-            if ready:
-                chunk = os.read(self._from_browser, 1 << 20)
-                if not chunk:
-                    raise EOFError("chromium closed the DevTools pipe")
-                self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=10)
-        except (OSError, RuntimeError, TimeoutError, EOFError):
-            self.process.kill()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def _above_four(*fds: int) -> list[int]:
-    moved = []
-    for fd in fds:
-        moved.append(fcntl.fcntl(fd, fcntl.F_DUPFD, 10))
-        os.close(fd)
-    return moved
 
 
 @dataclass
@@ -149,15 +49,15 @@ class PageVisit:
     """What one load of the report showed."""
 
     console_errors: list[str] = field(default_factory=list)
-    exceptions: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     toggled: dict[str, Any] = field(default_factory=dict)
-    screenshot: bytes = b""
+    curves: dict[str, Any] = field(default_factory=dict)
+    screenshots: dict[str, bytes] = field(default_factory=dict)
 
 
-PAGE_STATE = f"""(() => {{
+PAGE_STATE = f"""return (() => {{
   const plots = Array.from(document.querySelectorAll("div.plot"));
   const rows = Array.from(document.querySelectorAll("#diff-table tbody tr.key-row"));
   return {{
@@ -173,113 +73,119 @@ PAGE_STATE = f"""(() => {{
     injectedScripts: Array.from(document.scripts)
       .filter(s => s.type !== "application/json").length,
     title: document.title,
-    height: document.documentElement.scrollHeight,
   }};
 }})()"""
 
+TOGGLE = """return (() => {
+  if (!document.getElementById("diff-only")) { return null; }  // no reference
+  document.getElementById("diff-only").click();
+  const rows = Array.from(document.querySelectorAll("#diff-table tbody tr.key-row"));
+  const after = rows.filter(r => r.offsetParent !== null).length;
+  document.getElementById("diff-only").click();
+  const back = rows.filter(r => r.offsetParent !== null).length;
+  return {after, back, label: document.getElementById("diff-shown").textContent};
+})()"""
+
+# The ablation curves (the first plot of the ablation section): the points drawn, and the
+# points its traces ask for (only traces whose mode has markers).
+CURVES = """return (() => {
+  const plot = document.querySelector("#ablation div.plot");
+  if (!plot) { return null; }
+  const wanted = plot.data
+    .filter(t => (t.mode || "").includes("markers"))
+    .reduce((n, t) => n + t.x.length, 0);
+  return {
+    drawn: plot.querySelectorAll("path.point").length,
+    wanted,
+    bandModes: plot.data.filter(t => t.fill === "toself").map(t => t.mode || null),
+  };
+})()"""
+
 
 def visit(path: Path) -> PageVisit:
-    """Load ``path`` from file://, let the plots draw, click the toggle, take a screenshot."""
-    browser = Chromium()
+    """Load ``path`` from file://, let the plots draw, click the toggle, take screenshots."""
+    from selenium import webdriver
+    from selenium.common.exceptions import UnexpectedAlertPresentException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    options.set_capability("unhandledPromptBehavior", "ignore")
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    seen = PageVisit()
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page.enable", "Runtime.enable", "Network.enable", "Log.enable"):
-            browser.send(domain, session=session)
-        browser.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-            session=session,
-        )
         url = path.resolve().as_uri()
-        browser.send("Page.navigate", {"url": url}, session=session)
-        browser.wait_for(lambda evs: any(e.get("method") == "Page.loadEventFired" for e in evs))
-        state = _poll_plots(browser, session)
-        toggled = _evaluate(
-            browser,
-            session,
-            """(() => {
-            if (!document.getElementById("diff-only")) { return null; }  // no reference
-            document.getElementById("diff-only").click();
-            const rows = Array.from(document.querySelectorAll("#diff-table tbody tr.key-row"));
-            const after = rows.filter(r => r.offsetParent !== null).length;
-            document.getElementById("diff-only").click();
-            const back = rows.filter(r => r.offsetParent !== null).length;
-            return {after, back, label: document.getElementById("diff-shown").textContent};
-        })()""",
-        )
-        height = min(int(state["height"]), 12000)
-        browser.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False},
-            session=session,
-        )
+        driver.get(url)
+        try:
+            seen.state = _poll_plots(driver)
+            seen.toggled = driver.execute_script(TOGGLE)
+            seen.curves = driver.execute_script(CURVES)
+        except UnexpectedAlertPresentException as alert:
+            seen.dialogs.append(alert.alert_text or "dialog")
+            raise AssertionError(f"a dialog opened: {alert.alert_text}") from None
+        seen.screenshots["summary"] = driver.find_element(By.ID, "summary").screenshot_as_png
+        curves = driver.find_elements(By.CSS_SELECTOR, "#ablation div.plot")
+        if curves:
+            driver.execute_script("arguments[0].scrollIntoView();", curves[0])
+            time.sleep(0.3)
+            seen.screenshots["ablation-curves"] = curves[0].screenshot_as_png
+        height = min(int(driver.execute_script("return document.body.scrollHeight")), 12000)
+        driver.set_window_size(1280, height)
         time.sleep(0.5)  # plotly's responsive resize
-        shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
-        return _collect(browser.events, url, state, toggled, base64.b64decode(shot["data"]))
+        seen.screenshots["page"] = driver.get_screenshot_as_png()
+        seen.console_errors = [
+            entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+        ]
+        seen.requests = _requests(driver.get_log("performance"), url)
     finally:
-        browser.close()
+        driver.quit()
+    return seen
 
 
-def _poll_plots(browser: Chromium, session: str, timeout: float = 60) -> dict[str, Any]:
+def _poll_plots(driver: Any, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        state = _evaluate(browser, session, PAGE_STATE)
+        state = driver.execute_script(PAGE_STATE)
         if state["plotsAttr"] in ("drawn", "failed") or time.monotonic() > deadline:
             return state
         time.sleep(0.2)
 
 
-def _evaluate(browser: Chromium, session: str, expression: str) -> Any:
-    reply = browser.send(
-        "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session
-    )
-    if "exceptionDetails" in reply:
-        raise AssertionError(f"test script failed: {reply['exceptionDetails']}")
-    return reply["result"]["value"]
-
-
-def _collect(events: list[dict], url: str, state: dict, toggled: dict, shot: bytes) -> PageVisit:
-    seen = PageVisit(state=state, toggled=toggled, screenshot=shot)
-    for event in events:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            seen.console_errors.append(
-                " ".join(str(a.get("value", a.get("description"))) for a in params.get("args", []))
-            )
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            seen.console_errors.append(params["entry"].get("text", ""))
-        elif method == "Runtime.exceptionThrown":
-            seen.exceptions.append(json.dumps(params.get("exceptionDetails"))[:500])
-        elif method == "Page.javascriptDialogOpening":
-            seen.dialogs.append(params.get("message", ""))
-        elif method == "Network.requestWillBeSent":
-            request_url = params["request"]["url"]
+def _requests(performance_log: list[dict], url: str) -> list[str]:
+    """Every request the page sent besides its own document (DevTools Network events)."""
+    found = []
+    for entry in performance_log:
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            request_url = message["params"]["request"]["url"]
             if request_url != url:
-                seen.requests.append(request_url)
-    return seen
+                found.append(request_url)
+    return found
 
 
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+def _need_browser() -> None:
+    for name, path in (("chromium", CHROMIUM), ("chromedriver", DRIVER)):
+        if not Path(path).exists():
+            pytest.skip(f"{name} not found at {path} (Debian: apt-get install chromium-driver)")
 
 
 @pytest.fixture(scope="module")
 def page_visit(tmp_path_factory: pytest.TempPathFactory) -> PageVisit:
-    _need_chromium()
+    _need_browser()
     _, path, _ = write_payload_report(tmp_path_factory.mktemp("payload"))
     seen = visit(path)
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "report-screenshot.png").write_bytes(seen.screenshot)
+    for name, png in seen.screenshots.items():
+        (ARTIFACTS / f"report-{name}.png").write_bytes(png)
     return seen
 
 
 def test_the_page_loads_offline_with_no_error_and_no_request(page_visit: PageVisit) -> None:
     assert page_visit.console_errors == []
-    assert page_visit.exceptions == []
     assert page_visit.requests == []
 
 
@@ -298,6 +204,12 @@ def test_every_plot_draws(page_visit: PageVisit) -> None:
     assert all(count > 0 for count in state["traces"]), state["traces"]
 
 
+def test_the_ablation_curves_draw_no_stray_points(page_visit: PageVisit) -> None:
+    curves = page_visit.curves
+    assert curves["bandModes"] and set(curves["bandModes"]) == {"lines"}
+    assert curves["drawn"] == curves["wanted"] > 0  # only the mean curves' markers
+
+
 def test_the_diff_only_toggle_shows_and_hides_unchanged_keys(page_visit: PageVisit) -> None:
     state, toggled = page_visit.state, page_visit.toggled
     assert 0 < state["visibleRows"] < state["allRows"]
@@ -306,6 +218,8 @@ def test_the_diff_only_toggle_shows_and_hides_unchanged_keys(page_visit: PageVis
     assert toggled["label"] == f"{state['visibleRows']} of {state['allRows']} keys shown"
 
 
-def test_a_screenshot_is_kept(page_visit: PageVisit) -> None:
-    assert page_visit.screenshot.startswith(b"\x89PNG")
-    assert (ARTIFACTS / "report-screenshot.png").stat().st_size > 50_000
+def test_screenshots_are_kept(page_visit: PageVisit) -> None:
+    for name in ("page", "summary", "ablation-curves"):
+        png = page_visit.screenshots[name]
+        assert png.startswith(b"\x89PNG")
+        assert (ARTIFACTS / f"report-{name}.png").stat().st_size > 5_000

@@ -44,7 +44,7 @@ DATA_MODEL_ARGS = (
     "debug_loading_failures",
 )
 AUDIO_KEYS = ("sample_rate", "dvae_sample_rate", "output_sample_rate")
-# The XTTS v2 release architecture (config.json of the release, /work/shared/data/xtts_v2).
+# The XTTS v2 release architecture (model_args of the release config.json, harness/data/xtts_v2).
 V2_ARCHITECTURE: dict[str, Any] = {
     "gpt_layers": 30,
     "gpt_n_model_channels": 1024,

@@ -1,7 +1,7 @@
 """Full scale: start a trial from a user's XTTS v2 checkpoint without touching it.
 
 - ``model.pth`` is copied into the study's cache once and only the copy is ever loaded:
-  loading the release file rewrites it in place (XTTS_FACTS section 5). ``dvae.pth`` and
+  loading the release file rewrites it in place (docs/xtts-facts.md section 5). ``dvae.pth`` and
   ``mel_stats.pth`` are only read (``torch.load``), in place.
 - A grown vocab (Amharic tokens appended) makes ``gpt.text_embedding`` and
   ``gpt.text_head`` of the model larger than in the checkpoint; loading would fail with a

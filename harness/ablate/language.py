@@ -1,7 +1,7 @@
 """Make the XTTS tokenizer accept a language it does not know (Amharic), as forks do.
 
 ``VoiceBpeTokenizer.preprocess_text`` raises ``NotImplementedError`` for ``am`` and the
-XTTS dataset swallows the error, so every Amharic sample is dropped (XTTS_FACTS section 4).
+XTTS dataset swallows the error, so every Amharic sample is dropped (docs/xtts-facts.md section 4).
 The Amharic fork Diakonrobel/Amharic_XTTS-V2_TTS (utils/amharic_bpe_tokenizer_patch.py)
 patches the tokenizer *class* so that ``am`` gets the English text cleaners. We do the
 same, but on one tokenizer *instance* of the trial's model, never globally: nothing else in

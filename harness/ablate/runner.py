@@ -12,7 +12,7 @@ takes on the last batch of every epoch are counted as the Trainer really does th
 Each trial has its own output folder (``trainer_0_log.txt``, config.json, TensorBoard
 events), writes no checkpoint, and gives back the FileHandler the Trainer adds to the
 "trainer" logger. The objective is the mean eval loss over all eval batches (the
-Trainer's own running average drops the first batch, XTTS_FACTS section 1); it is also
+Trainer's own running average drops the first batch, docs/xtts-facts.md section 1); it is also
 written to TensorBoard as ``Ablation/eval_<objective>`` against optimizer steps.
 """
 

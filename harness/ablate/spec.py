@@ -316,7 +316,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     text = read_text(path, str(path))  # refuses a FIFO, a device, bytes that are not UTF-8
     try:
         data = tomllib.loads(text)
-    except (ValueError, RecursionError) as error:  # TOMLDecodeError, a 4300+ digit integer
+    except tomllib.TOMLDecodeError as error:
+        from harness.plan.loaders.project_file import toml_syntax_error
+
+        raise toml_syntax_error(error, str(path), text) from None
+    except (ValueError, RecursionError) as error:  # a 4300+ digit integer, deep nesting
         raise HarnessError(
             f"not valid TOML: {value_problem(error)}", where=str(path), fix="fix the TOML syntax"
         ) from None

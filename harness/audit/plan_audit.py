@@ -4,8 +4,9 @@ What is given explicitly wins; otherwise the config's value; otherwise a Harness
 says which option to pass.
 
 - limits: ``model_args.max_text_length``, ``model_args.max_wav_length``, ``audio.sample_rate``
+- tokenizer: ``tokenizer=``, the plan fact ``tokenizer``, else stock
 - language: ``--language``, the plan fact ``language``, ``datasets[0].language``
-- vocab: ``--vocab``, ``model_args.tokenizer_file``
+- vocab: ``--vocab``, ``model_args.tokenizer_file``, else the XTTS v2 release vocab
 - dataset: ``--dataset``, ``datasets[0].path`` (+ ``meta_file_train`` / ``meta_file_val``)
 - eval split (no eval file): ``eval_split_size``, ``eval_split_max_size``
 """
@@ -28,6 +29,7 @@ from harness.audit.result import AuditResult
 from harness.audit.samples import FORMATTERS, DatasetSource
 from harness.errors import HarnessError
 from harness.plan import Plan
+from harness.release import release_vocab
 
 
 def audit_dataset(
@@ -102,12 +104,14 @@ def _vocab(plan: Plan | None, vocab: str | Path | None) -> Path:
     if vocab is not None:
         return Path(vocab)
     configured = plan.known("model_args.tokenizer_file") if plan is not None else None
-    if isinstance(configured, str) and configured and Path(configured).is_file():
+    if not (isinstance(configured, str) and configured):
+        return release_vocab()  # what the stock checkpoint's tokenizer reads
+    if Path(configured).is_file():
         return Path(configured)
     raise HarnessError(
-        "no vocab.json to tokenize with"
-        + (f" (model_args.tokenizer_file {configured!r} not found)" if configured else ""),
-        fix="pass --vocab path/to/vocab.json (the XTTS v2 release's, or your extended one)",
+        f"model_args.tokenizer_file {configured!r} not found",
+        fix="pass --vocab path/to/vocab.json (your extended one, or leave both out for the "
+        "XTTS v2 release vocab)",
     )
 
 

@@ -146,7 +146,9 @@ def base_language(language: str) -> str:
 def load_tokenizer(path: Path) -> Tokenizer:
     if not path.is_file():
         raise HarnessError(
-            f"vocab file {str(path)!r} does not exist", fix="pass --vocab path/to/vocab.json"
+            f"vocab file {str(path)!r} does not exist",
+            fix="give the path of an existing vocab.json (the XTTS checkpoint's, or your "
+            "extended one)",
         )
     try:
         return Tokenizer.from_file(str(path))

@@ -44,21 +44,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--vocab",
         metavar="FILE",
-        help="vocab.json to tokenize with (default: the config's model_args.tokenizer_file)",
+        help="vocab.json to tokenize with (default: the config's model_args.tokenizer_file, "
+        "else the XTTS v2 release vocab that comes with xtts-harness)",
     )
     parser.add_argument(
         "--language",
         metavar="CODE",
         help="training language (default: the config's language or datasets[0].language)",
     )
-    parser.add_argument(
-        "--tokenizer",
-        choices=("stock", "passthrough"),
-        help="stock: VoiceBpeTokenizer as released (rejects languages it does not know, "
-        "e.g. am); passthrough: a fork that accepts any language and only lowercases and "
-        "collapses whitespace (as Amharic forks patch it) (default: the config's tokenizer fact, "
-        "passthrough where its script patches VoiceBpeTokenizer; else stock)",
-    )
+    common.add_tokenizer(parser)
     parser.add_argument(
         "--formatter",
         choices=("coqui", "ljspeech"),
@@ -86,14 +80,13 @@ def run(args: argparse.Namespace) -> int:
     common.refuse_output_over_inputs(
         args.output, [args.config, args.dataset, args.eval_dataset, args.vocab]
     )
-    plan = load_plan(args.config, overrides=args.overrides)
+    plan = load_plan(args.config, overrides=common.with_tokenizer(args))
     result = audit_dataset(
         plan,
         args.dataset,
         eval_dataset=args.eval_dataset,
         vocab=args.vocab,
         language=args.language,
-        tokenizer=args.tokenizer,
         formatter=args.formatter,
     )
     fail_on = Severity.parse(args.fail_on)

@@ -69,6 +69,24 @@ def library_option(args: argparse.Namespace) -> tuple[str, str] | None:
     return known[name.lower()], version
 
 
+def add_tokenizer(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--tokenizer",
+        choices=("stock", "passthrough"),
+        default=None,
+        help="the tokenizer the run trains with, as the plan fact `tokenizer` ([meta] tokenizer "
+        "in a project file): stock, VoiceBpeTokenizer as released (rejects languages it does "
+        "not know, e.g. am); passthrough, a fork that accepts any language and only lowercases "
+        "and collapses whitespace, as Amharic forks patch it (default: the config's, else stock)",
+    )
+
+
+def with_tokenizer(args: argparse.Namespace) -> list[str]:
+    """--set overrides plus the --tokenizer choice as the plan fact it stands for."""
+    extra = [f"tokenizer={args.tokenizer}"] if getattr(args, "tokenizer", None) else []
+    return [*args.overrides, *extra]
+
+
 def add_fail_on(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",
@@ -103,6 +121,15 @@ def emit(text: str, output: str | None, *, option: str = "-o") -> None:
         raise HarnessError(
             f"cannot write {path}: {error.strerror}", fix="choose a writable --output path"
         ) from None
+
+
+def display_path(path: str | Path) -> str:
+    """A path as the user would type it: relative to the working directory when under it."""
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def color(args: argparse.Namespace) -> bool | None:

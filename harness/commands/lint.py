@@ -27,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--select", default="", metavar="CODES", help="only these rule codes")
     parser.add_argument("--ignore", default="", metavar="CODES", help="skip these rule codes")
+    common.add_tokenizer(parser)
     common.add_format(parser)
     common.add_fail_on(parser)
     common.add_overrides(parser)
@@ -42,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     common.refuse_output_over_inputs(args.output, [*args.candidates, args.baseline])
     reference = load_reference(args.baseline)
-    plans = load_candidates(args.candidates, args.overrides, common.library_option(args))
+    plans = load_candidates(
+        args.candidates, common.with_tokenizer(args), common.library_option(args)
+    )
     findings, schedules = lint_plans(
         plans, reference, select=_codes(args.select), ignore=_codes(args.ignore)
     )

@@ -37,13 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument("--eval-dataset", metavar="PATH", help="separate eval metadata file")
     data.add_argument("--vocab", metavar="PATH", help="vocab.json the run will use")
     data.add_argument("--language", metavar="CODE", help="training language (e.g. am)")
-    data.add_argument(
-        "--tokenizer",
-        choices=("stock", "passthrough"),
-        default="stock",
-        help="stock: the released tokenizer (rejects e.g. am); passthrough: a fork that "
-        "accepts any language (see `xtts-harness audit --help`)",
-    )
+    common.add_tokenizer(data)
     data.add_argument(
         "--formatter", choices=("coqui", "ljspeech"), help="metadata format (default: detected)"
     )
@@ -63,17 +57,16 @@ def run(args: argparse.Namespace) -> int:
     if args.study and not args.storage:
         raise HarnessError("--study needs --storage", fix="add --storage URL (e.g. sqlite:///a.db)")
     audit_options = (args.eval_dataset, args.vocab, args.language, args.formatter)
-    if not args.dataset and (any(audit_options) or args.tokenizer != "stock"):
+    if not args.dataset and any(audit_options):
         raise HarnessError(
-            "--eval-dataset, --vocab, --language, --tokenizer and --formatter describe a "
-            "dataset audit",
+            "--eval-dataset, --vocab, --language and --formatter describe a dataset audit",
             fix="add --dataset PATH",
         )
     _refuse_to_overwrite_inputs(args)
     request = ReportRequest(
         candidates=args.candidates,
         baseline=args.baseline,
-        overrides=args.overrides,
+        overrides=common.with_tokenizer(args),
         dataset=DatasetOptions(
             args.dataset,
             args.eval_dataset,
@@ -126,17 +119,20 @@ def write_outputs(doc, output: str, markdown: str | None, *, title: str | None =
     """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
     from harness.output_guard import refuse_if_read
     from harness.report.html import write_html
-    from harness.report.summary import summary_markdown
+    from harness.report.summary import summary_markdown, verdict_lines
+    from harness.report.terminal import wrap_lines
 
     refuse_if_read(output)
     if markdown:
         refuse_if_read(markdown, option="--markdown")
     path = write_html(doc, output, title=title)
-    line = f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)"
+    line = f"report written to {common.display_path(path)} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:
-        common.emit(summary_markdown(doc, html_path=str(path)), markdown, option="--markdown")
-        line += f"; summary in {markdown}"
-    from harness.report.safe_text import safe_text
-
-    print(safe_text(line))  # the path may hold bytes that are not UTF-8
+        common.emit(
+            summary_markdown(doc, html_path=common.display_path(path)),
+            markdown,
+            option="--markdown",
+        )
+        line += f"; summary in {common.display_path(markdown)}"
+    print(wrap_lines([*verdict_lines(doc), line]))  # wrap_lines escapes untrusted text
     return doc.exit_code()

@@ -65,7 +65,9 @@ def render(summary: dict[str, Any], fmt: str) -> str:
         return json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
     if fmt == "md":
         return _markdown(summary)
-    return _text(summary)
+    from harness.report.terminal import wrap_lines
+
+    return wrap_lines(_text(summary).splitlines())
 
 
 def _counts(summary: dict[str, Any]) -> str:

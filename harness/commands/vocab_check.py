@@ -14,8 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Compare an extended vocab.json with its base: append-only ids, the "
         "[lang] tag as an added token, merges (and added tokens the BPE encoder can never "
         "produce), and the new gpt_number_text_tokens against the checkpoint's text "
-        "embedding rows. Example: xtts-harness vocab-check ../shared/data/xtts_v2/vocab.json "
-        "experiments/amharic_bpe/vocab_am.json --dataset experiments/amharic_bpe/data",
+        "embedding rows. Example: xtts-harness vocab-check harness/data/xtts_v2/vocab.json "
+        "experiments/amharic_bpe/vocab_am.json --dataset experiments/amharic_bpe/data "
+        "(harness/data/xtts_v2/vocab.json is the XTTS v2 release vocab, in every clone)",
     )
     parser.add_argument("base", metavar="BASE_VOCAB", help="the checkpoint's vocab.json")
     parser.add_argument("extended", metavar="EXTENDED_VOCAB", help="the extended vocab.json")

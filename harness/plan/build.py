@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.plan.defaults import DefaultsTable, load_table
 from harness.plan.flatten import parent_keys, root_of
-from harness.plan.model import EXTRA_DEFAULTS, FACT_KEYS, PROJECT_SOURCE, Plan
+from harness.plan.model import EXTRA_DEFAULTS, FACT_KEYS, PROJECT_SOURCE, TOKENIZERS, Plan
 from harness.plan.source import Setting, Source
 
 
@@ -32,6 +33,7 @@ def build_plan(raw: RawConfig, library: str | None = None) -> Plan:
             explicit[setting.key] = setting
         else:
             unknown.append(setting)
+    _check_tokenizer(explicit.get("tokenizer"))
     settings = _defaults(table, explicit)
     settings.update(explicit)
     return Plan(
@@ -43,6 +45,16 @@ def build_plan(raw: RawConfig, library: str | None = None) -> Plan:
         meta=raw.meta,
         library_declared=bool(library or raw.library),
     )
+
+
+def _check_tokenizer(setting: Setting | None) -> None:
+    if setting is not None and setting.value not in TOKENIZERS:
+        raise HarnessError(
+            f"tokenizer {setting.value!r} is not one of {', '.join(TOKENIZERS)}",
+            where=str(setting.source),
+            fix='write tokenizer = "stock" (the released tokenizer) or "passthrough" (a fork '
+            "that accepts the language)",
+        )
 
 
 def is_known_key(key: str, table: DefaultsTable) -> bool:

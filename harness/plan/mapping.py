@@ -4,7 +4,8 @@ Top-level keys mirror GPTTrainerConfig (nested tables for ``model_args``, ``audi
 ``optimizer_params``, ``lr_scheduler_params``, ``[[datasets]]``). Reserved tables:
 
 - ``[meta]``: not config. ``name``, ``library`` (defaults table, e.g. "TTS 0.22.0"),
-  ``description``, ``source`` (repo, path, commit, url), ``reference`` (bool).
+  ``description``, ``source`` (repo, path, commit, url), ``reference`` (bool), and
+  ``tokenizer`` ("stock" or "passthrough"), which becomes the plan fact ``tokenizer``.
 - ``[trainer]``: TrainerArgs, e.g. ``grad_accum_steps``, ``restore_path``, ``continue_path``.
 - ``[plan]``: facts about the run, e.g. ``dataset_size``, ``eval_size``, ``language``,
   ``checkpoint_text_tokens``.
@@ -23,6 +24,7 @@ from harness.plan.loaders.lines import line_of
 from harness.plan.source import Setting, Source
 
 RESERVED_TABLES = ("meta", "trainer", "plan")
+META_FACTS = ("tokenizer",)  # [meta] keys that are also facts about the planned run
 
 
 def raw_from_mapping(
@@ -44,6 +46,7 @@ def raw_from_mapping(
         if key in RESERVED_TABLES:
             continue
         flat.update(flatten(value, key))
+    flat.update({key: meta[key] for key in META_FACTS if key in meta})
     settings = [
         Setting(key, value, Source(file=path, key=_file_key(key, data), line=line_of(key, lines)))
         for key, value in flat.items()
@@ -70,7 +73,10 @@ def _table(data: Mapping[str, Any], name: str, path: str | None) -> Mapping[str,
 
 
 def _file_key(key: str, data: Mapping[str, Any]) -> str:
-    """The key as written in the file: facts live under [trainer] or [plan]."""
+    """The key as written in the file: facts live under [trainer], [plan] or [meta]."""
+    meta = data.get("meta")
+    if key in META_FACTS and isinstance(meta, Mapping) and key in meta:
+        return f"meta.{key}"
     for table in ("trainer", "plan"):
         section = data.get(table)
         if isinstance(section, Mapping) and key.split(".")[0] in section:

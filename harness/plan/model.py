@@ -33,6 +33,7 @@ FACT_KEYS: dict[str, str] = {
     "tts_loads_weights_only": "whether the TTS package loads XTTS checkpoints under "
     "torch.load(weights_only=True) (torch >= 2.6 default)",
 }
+TOKENIZERS = ("stock", "passthrough")  # values of the "tokenizer" fact
 
 # Options the Coqui trainer does not have, that fine-tuning forks add.
 EXTRA_DEFAULTS: dict[str, Any] = {
@@ -81,7 +82,7 @@ class Batching:
 
     @property
     def optimizer_steps_per_epoch(self) -> int | None:
-        # The trainer also steps on the last batch of each epoch (XTTS_FACTS section 1).
+        # The trainer also steps on the last batch of each epoch (docs/xtts-facts.md section 1).
         batches = self.batches_per_epoch
         if batches is None or not self.grad_accum_steps:
             return None

@@ -117,7 +117,7 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
             shapes=shapes,
             annotations=annotations,
             showlegend=False,
-            margin={"t": 90 if by_step and epochs else 60},
+            margin={"t": 90 if by_step and epochs else 60, "b": note_margin(annotations)},
             **extra,
         ),
     }
@@ -126,6 +126,8 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
 MAX_EVENT_LINES = 8
 BINS = 50
 MAX_NOTE_LINES = 6
+NOTE_LINE_PX = 17  # height of one line of a note box (12 px font)
+NOTE = "note"  # the name of a note box annotation
 
 
 def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
@@ -160,11 +162,18 @@ def _event_marks(schedule: dict[str, Any], by_step: bool) -> tuple[list, list]:
             right = where / span > 0.55  # label on the line's left, so it is not cut off
             annotations.append(_event_label(where, event, schedule, len(shapes) - 1, right))
     epochs = schedule.get("epochs")
+    # The notes sit under the plot area, side by side, so that no box covers the LR line.
     if never:
-        annotations.append(_note_box(never, epochs, LIMIT_COLOR, "#fff4f4", y=0.04))
+        annotations.append(_note_box(never, epochs, LIMIT_COLOR, "#fff4f4", right=False))
     if undecided:
-        annotations.append(_note_box(undecided, epochs, MUTED, "#f5f7fa", y=0.3 if never else 0.04))
+        annotations.append(_note_box(undecided, epochs, MUTED, "#f5f7fa", right=not never))
     return shapes, annotations
+
+
+def note_margin(annotations: list[dict[str, Any]]) -> int:
+    """Bottom margin in pixels that leaves room for the note boxes under the plot."""
+    lines = [a["text"].count("<br>") + 1 for a in annotations if a.get("name") == NOTE]
+    return 80 + NOTE_LINE_PX * max(lines) if lines else 55
 
 
 def _event_line(where: float) -> dict[str, Any]:
@@ -199,20 +208,22 @@ def _event_label(
     }
 
 
-def _note_box(events: list, epochs: Any, ink: str, fill: str, y: float) -> dict[str, Any]:
+def _note_box(events: list, epochs: Any, ink: str, fill: str, *, right: bool) -> dict[str, Any]:
     text = "<br>".join(label(event_text(e, epochs)) for e in events[:MAX_NOTE_LINES])
     if len(events) > MAX_NOTE_LINES:
         text += f"<br>... and {len(events) - MAX_NOTE_LINES} more"
     return {
-        "x": 0.99,
+        "x": 1 if right else 0,
         "xref": "paper",
-        "y": y,
+        "y": 0,
         "yref": "paper",
+        "yshift": -56,  # below the x axis title
+        "name": NOTE,
         "text": text,
         "showarrow": False,
-        "xanchor": "right",
-        "yanchor": "bottom",
-        "align": "right",
+        "xanchor": "right" if right else "left",
+        "yanchor": "top",
+        "align": "left",
         "font": {"size": 12, "color": ink},
         "bgcolor": fill,
         "bordercolor": ink,
@@ -242,12 +253,14 @@ UNIT_WORDS = {"epoch": "epochs", "optimizer_step": "optimizer steps"}
 def schedules_overlay(schedules: Sequence[dict[str, Any]], colors: Sequence[str]) -> dict[str, Any]:
     """Every config's LR on one epoch axis, to compare their shapes over their runs.
 
-    The reference is dashed so that a candidate with the same schedule does not hide it.
+    A line exactly under another stays visible: the reference is dashed and drawn last (on
+    top), and each line drawn earlier is wider than the ones over it, so its edges show.
     """
     data = []
     pairs = sorted(zip(schedules, colors, strict=True), key=lambda p: p[1] == REFERENCE_COLOR)
-    for schedule, line_color in pairs:  # the reference last, so it is drawn on top
+    for order, (schedule, line_color) in enumerate(pairs):
         dash = "dash" if line_color == REFERENCE_COLOR else "solid"
+        width = 2 + 1.5 * (len(pairs) - 1 - order)
         data.append(
             {
                 "type": "scatter",
@@ -255,7 +268,7 @@ def schedules_overlay(schedules: Sequence[dict[str, Any]], colors: Sequence[str]
                 "x": schedule["x_epoch"],
                 "y": schedule["lr"],
                 "name": label(schedule["plan"]),
-                "line": {"color": line_color, "width": 2, "shape": "hv", "dash": dash},
+                "line": {"color": line_color, "width": width, "shape": "hv", "dash": dash},
                 "hovertemplate": label(schedule["plan"])
                 + "<br>epoch %{x:.2f}<br>LR %{y:.3e}<extra></extra>",
             }
@@ -354,6 +367,7 @@ def arm_curves_figure(curves: Sequence[dict[str, Any]], objective: str) -> dict[
         data.append(
             {
                 "type": "scatter",
+                "mode": "lines",  # no mode: plotly adds markers at the band's corners
                 "x": xs + xs[::-1],
                 "y": highs + lows[::-1],
                 "fill": "toself",

@@ -27,6 +27,7 @@ from harness.report.summary import (
     ablation_verdicts,
     dataset_line,
     explain_text,
+    first_sentence,
     rank_findings,
     verdicts,
 )
@@ -42,13 +43,6 @@ def section(anchor: str, title: str, body: str) -> str:
 
 def absent(text: str) -> str:
     return tag("p", esc(text), cls="absent")
-
-
-def shorten(text: str, limit: int = 190) -> str:
-    """A long message cut at a word boundary for the summary (the hazards show it whole)."""
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def plural(count: int, word: str) -> str:
@@ -111,7 +105,11 @@ def _verdict_card(verdict: Any) -> str:
     )
     head = tag("h3", esc(verdict.plan) + badge(verdict.headline, verdict.status))
     items = "".join(
-        tag("li", badge(f.code, f.severity.value) + " " + esc(shorten(f.message)), title=f.message)
+        tag(
+            "li",
+            badge(f.code, f.severity.value) + " " + esc(first_sentence(f.message)),
+            title=f.message,
+        )
         for f in verdict.top
     )
     top = tag("ol", items) if items else tag("p", "No findings.", cls="note")

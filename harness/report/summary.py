@@ -6,6 +6,7 @@ and passes the ablation verdicts through. Shared by the HTML report and the Mark
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -151,6 +152,33 @@ def dataset_line(audit: dict[str, Any]) -> str:
     if audit.get("eval_samples_left") is not None:
         parts.append(f"eval samples left after filtering: {number(audit['eval_samples_left'])}")
     return "; ".join(parts) + "." if parts else "Dataset audited."
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[(])")
+
+
+def first_sentence(text: str) -> str:
+    """The message's first sentence, whole: a card never cuts a headline mid-sentence."""
+    return SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def verdict_lines(doc: Any) -> list[str]:
+    """The report's verdict for a terminal: per config its status and its top errors and
+    warnings (info notes stay in the report), then the ablation verdicts: what ``report``
+    prints after writing the files."""
+    from harness.report.collect import ABLATION_KEY
+
+    lines = ["verdict:"]
+    for v in verdicts([p.name for p in doc.plans], doc.findings):
+        lines.append(f"  {v.plan}: {v.headline}")
+        shown = [f for f in v.top if f.severity is not Severity.INFO]
+        lines += [f"    {f.code} {f.name}: {first_sentence(f.message)}" for f in shown]
+    ablation = doc.extra.get(ABLATION_KEY)
+    if ablation is not None:
+        lines.append("  ablation:")
+        texts = ablation_verdicts(ablation) or ["no verdicts yet (no complete arms)"]
+        lines += [f"    {text}" for text in texts]
+    return lines
 
 
 def _plural(count: int, word: str) -> str:

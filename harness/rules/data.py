@@ -52,7 +52,9 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
     Train with a tokenizer fork that handles the language: a `preprocess_text` branch for
     `am`, a vocabulary extended by appending (existing ids unchanged) with a `[am]` added
     token, Ethiopic characters and BPE merges; then run `xtts-harness vocab-check` and
-    `xtts-harness audit` on the data.
+    `xtts-harness audit` on the data. Declare the fork with `[meta] tokenizer =
+    "passthrough"` (or `--tokenizer passthrough`), so that the config verdict and the dataset
+    audit agree: L401 is then an info note naming where the declaration comes from.
 
     ## Evidence
     - `VoiceBpeTokenizer.preprocess_text` (coqui-tts 0.28.0,
@@ -62,15 +64,15 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
       https://github.com/coqui-ai/TTS/issues/3229, https://github.com/coqui-ai/TTS/issues/3198).
     """
     supported = load_table(ctx.plan.library).tokenizer_languages
-    patched = ctx.plan.known("tokenizer") == "passthrough"
     keys_by_language: dict[str, list[str]] = {}
     for key, language in _languages(ctx):
         if language.split("-")[0] not in supported:
             keys_by_language.setdefault(language, []).append(key)
+    passthrough = _passthrough_source(ctx)
     for language, keys in keys_by_language.items():
         verb = "is" if len(keys) == 1 else "are"
-        if patched:
-            yield _patched_note(ctx, keys, verb, language)
+        if passthrough is not None:
+            yield _passthrough_note(ctx, keys, verb, language, passthrough)
             continue
         yield Problem(
             f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
@@ -80,21 +82,32 @@ def language_not_in_tokenizer(ctx: RuleContext) -> Iterator[Problem]:
             "filtering: 0'",
             key=keys[0],
             fix=f"train with a tokenizer fork that handles {language!r} (a preprocess_text "
-            f"branch, a [{language}] token and BPE merges appended to vocab.json) and check "
+            f"branch, a [{language}] token and BPE merges appended to vocab.json), declare it "
+            '([meta] tokenizer = "passthrough" or --tokenizer passthrough) and check '
             "it with `xtts-harness vocab-check`",
         )
 
 
-def _patched_note(ctx: RuleContext, keys: list[str], verb: str, language: str) -> Problem:
-    """The run's tokenizer accepts any language: only say where that was seen."""
-    source = ctx.plan.source_of("tokenizer")
-    where = str(source) if source is not None else "tokenizer = passthrough"
+def _passthrough_note(
+    ctx: RuleContext, keys: list[str], verb: str, language: str, where: str
+) -> Problem:
+    """The run trains with a tokenizer that accepts any language: only say where."""
     return Problem(
         f"{' and '.join(keys)} {verb} {language!r}, which the stock XTTS tokenizer of "
-        f"{ctx.plan.library} rejects, but this run's tokenizer accepts any language "
-        f"({where}): check the data with `xtts-harness audit --tokenizer passthrough`",
+        f"{ctx.plan.library} rejects, but this run trains with a passthrough tokenizer "
+        f"that accepts any language ({where})",
         key=keys[0],
         fix=f"make sure vocab.json covers {language!r} (a [{language}] token and BPE merges): "
-        "`xtts-harness vocab-check`",
+        "`xtts-harness vocab-check`, then `xtts-harness audit --tokenizer passthrough`",
         severity=Severity.INFO,
     )
+
+
+def _passthrough_source(ctx: RuleContext) -> str | None:
+    """Where the plan says it trains with a passthrough tokenizer, or None (stock)."""
+    setting = ctx.plan.settings.get("tokenizer")
+    if setting is None or setting.value != "passthrough":
+        return None
+    if setting.source.file == "--set":  # --tokenizer passthrough becomes this override
+        return "--tokenizer passthrough on the command line"
+    return f'tokenizer = "passthrough" in {setting.source}'

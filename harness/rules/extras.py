@@ -375,7 +375,7 @@ def ema_outlasts_run(ctx: RuleContext) -> Iterator[Problem]:
     ## Evidence
     - torch 2.8 `torch/optim/swa_utils.py::get_ema_multi_avg_fn`:
       `ema = decay * ema + (1 - decay) * p`.
-    - XTTS_FACTS section 5: EMA updated from `optimizer.register_step_post_hook`.
+    - docs/xtts-facts.md section 5: EMA updated from `optimizer.register_step_post_hook`.
     """
     if ctx.plan.known("extras.ema.enabled") is not True:
         return

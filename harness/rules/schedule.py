@@ -3,7 +3,7 @@
 The Coqui trainer steps the scheduler once per epoch when ``scheduler_after_epoch`` is True
 (the default), else after every optimizer step (every ``grad_accum_steps`` batches and at
 each epoch end). A milestone ``m`` therefore changes the LR from unit ``m + 1`` on, and
-changes nothing in a run of ``m`` units or fewer (XTTS_FACTS section 1).
+changes nothing in a run of ``m`` units or fewer (docs/xtts-facts.md section 1).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def early_lr_decay(ctx: RuleContext) -> Iterator[Problem]:
     ```
 
     ## Evidence
-    - The user's Amharic "before" candidate (XTTS_FACTS section 2): milestones [1, 2, 3],
+    - The user's Amharic "before" candidate (docs/xtts-facts.md section 2): milestones [1, 2, 3],
       100 epochs, `scheduler_after_epoch` left True.
     - `Trainer.train_epoch` (coqui-tts-trainer 0.4.0, `trainer/trainer.py`) steps the
       scheduler at each epoch end; coqui-ai/TTS#3483
@@ -402,7 +402,7 @@ def warmup_in_epochs(ctx: RuleContext) -> Iterator[Problem]:
     ## Evidence
     - `TrainerConfig.scheduler_after_epoch = True`, `Trainer.train_epoch`
       (coqui-tts-trainer 0.4.0, `trainer/trainer.py`); `trainer.torch.NoamLR`.
-    - XTTS_FACTS section 5: warmup as LinearLR with `scheduler_after_epoch = false`.
+    - docs/xtts-facts.md section 5: warmup as LinearLR with `scheduler_after_epoch = false`.
     """
     plan = ctx.plan
     epochs = plan.batching.trained_epochs

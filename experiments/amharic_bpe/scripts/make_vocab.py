@@ -15,7 +15,7 @@ checkpoint's text embedding rows keep their meaning):
 Usage (from the repository root):
 
     python experiments/amharic_bpe/scripts/make_vocab.py \
-        [--base ../shared/data/xtts_v2/vocab.json] [--data experiments/amharic_bpe/data] \
+        [--base harness/data/xtts_v2/vocab.json] [--data experiments/amharic_bpe/data] \
         [--out experiments/amharic_bpe/vocab_am.json]
 """
 
@@ -118,7 +118,7 @@ def verify(base: dict, out_path: Path, texts: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--base", type=Path, default=REPO.parent / "shared/data/xtts_v2/vocab.json"
+        "--base", type=Path, default=REPO / "harness/data/xtts_v2/vocab.json"
     )
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--out", type=Path, default=HERE / "vocab_am.json")

@@ -3,7 +3,7 @@
 The file is a flat dump of GPTTrainerConfig with nested ``model_args``, ``audio`` and
 ``datasets``; Python's json reads the ``Infinity`` and ``NaN`` coqpit writes for
 ``max_audio_len`` and similar fields. ``grad_accum_steps`` is a TrainerArgs field and is
-never in it (XTTS_FACTS section 5): give it with ``--set grad_accum_steps=N``.
+never in it (docs/xtts-facts.md section 5): give it with ``--set grad_accum_steps=N``.
 """
 
 from __future__ import annotations

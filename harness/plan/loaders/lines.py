@@ -218,6 +218,8 @@ def project_keys(lines: Mapping[str, int]) -> dict[str, int]:
     for path, line in lines.items():
         head, _, rest = path.partition(".")
         if head == "meta":
+            if rest == "tokenizer":  # the one [meta] key that is a plan fact
+                out.setdefault(rest, line)
             continue
         if head in ("trainer", "plan"):
             if rest:

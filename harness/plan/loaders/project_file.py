@@ -21,11 +21,7 @@ def load_toml(path: Path, display: str) -> RawConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise HarnessError(
-            f"not valid TOML: {_toml_problem(error)}",
-            where=_where(display, _toml_line(error)),
-            fix="correct the syntax at that line (key = value; strings in quotes)",
-        ) from None
+        raise toml_syntax_error(error, display, text) from None
     except (ValueError, RecursionError) as error:  # an integer of 4300+ digits; deep arrays
         raise _value_error(error, display) from None
     check_tree(data, display, budget_for(text))
@@ -81,13 +77,27 @@ def _value_error(error: Exception, display: str) -> HarnessError:
     )
 
 
-def _toml_line(error: Exception) -> int | None:
+def toml_syntax_error(error: Exception, display: str, text: str) -> HarnessError:
+    """One line naming the file and line of a TOML syntax error (also "at end of document")."""
+    return HarnessError(
+        f"not valid TOML: {_toml_problem(error)}",
+        where=_where(display, _toml_line(error, text)),
+        fix="correct the syntax at that line (key = value; strings in quotes)",
+    )
+
+
+def _toml_line(error: Exception, text: str) -> int | None:
     match = re.search(r"line (\d+)", str(error))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    if "end of document" in str(error):
+        return max(1, len(text.splitlines()))
+    return None
 
 
 def _toml_problem(error: Exception) -> str:
-    return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error)) or "syntax error"
+    problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+    return problem.replace(" (at end of document)", " at the end of the file") or "syntax error"
 
 
 def _where(display: str, line: int | None) -> str:
