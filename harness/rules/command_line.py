@@ -14,7 +14,6 @@ from harness.rules.base import Problem, RuleContext, rule
 REJECTIONS = "command_line_rejections"
 _EVIDENCE = """
 ## Evidence
-
 The script's parser is the standard library's `argparse`: an unrecognised argument, an
 invalid choice or a missing required argument makes `parse_args()` print usage and exit
 with status 2 before any training code runs (https://docs.python.org/3/library/argparse.html,
