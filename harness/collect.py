@@ -49,6 +49,7 @@ class ReportRequest:
     candidates: Sequence[str]
     baseline: str | None = None  # name or path; None: the default baseline; "none": none
     overrides: Sequence[str] = ()
+    library: tuple[str, str] | None = None  # --library NAME VERSION
     dataset: DatasetOptions | None = None
     study: StudyOptions | None = None
     fail_on: Severity = Severity.ERROR
@@ -61,7 +62,7 @@ def collect_report(request: ReportRequest) -> ReportDocument:
     from harness.lint import lint_plans, load_candidates, load_reference
 
     reference = load_reference(request.baseline)
-    plans = load_candidates(request.candidates, request.overrides)
+    plans = load_candidates(request.candidates, request.overrides, request.library)
     findings, schedules = lint_plans(plans, reference)
     if reference is not None:
         from harness.schedule import compute_schedule

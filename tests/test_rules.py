@@ -7,12 +7,18 @@ format: GPTTrainerConfig keys, ``trainer``, ``plan``, ``extras``, ``meta``, and 
 ``reference`` mapping) and, for ``fail``, the ``key`` of the expected finding plus optional
 ``severity``, ``message_contains`` and ``fix_contains``. Adding a rule: one function, one
 doc, one fixture file with a passing and a failing case.
+
+A rule doc's Example must trigger its rule and its Use instead must not, linted as
+``xtts-harness lint`` reads them: a ```toml config, a ```python training script (its first
+line a comment naming the file), or a ```console ``xtts-harness lint -- python SCRIPT ARGS``
+running the script shown in the same section (or the Example's).
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import shlex
 import tomllib
 from pathlib import Path
 
@@ -260,11 +266,63 @@ def test_gpt_module_paths_match_gpt_trainer(tmp_path: Path) -> None:
     assert set(OTHER_ROOTS) <= names
 
 
+def _section(doc: str, section: str) -> str:
+    return doc.split(section, 1)[1].split("\n## ", 1)[0]
+
+
+def _block(body: str, language: str) -> str | None:
+    found = re.search(rf"```{language}\n(.*?)```", body, re.S)
+    return None if found is None else found.group(1)
+
+
 def _doc_config(doc: str, section: str) -> dict | None:
-    """The TOML snippet of a doc section, as a config mapping (None: the section is prose)."""
-    body = doc.split(section, 1)[1].split("\n## ", 1)[0]
-    found = re.search(r"```toml\n(.*?)```", body, re.S)
-    return None if found is None else tomllib.loads(found.group(1))
+    """The TOML snippet of a doc section, as a config mapping (None: no TOML snippet)."""
+    text = _block(_section(doc, section), "toml")
+    return None if text is None else tomllib.loads(text)
+
+
+def _doc_script(doc: str, section: str, folder: Path) -> Path | None:
+    """The ```python snippet of a section (else of the Example, which a Use instead's
+    command line may run again), written to ``folder`` under the name its first line, a
+    comment (``# train.py``), gives."""
+    text = _block(_section(doc, section), "python") or _block(_section(doc, "## Example"), "python")
+    if text is None:
+        return None
+    named = re.match(r"#\s*(\S+\.py)\s*\n", text)
+    script = folder / (named.group(1) if named else "train.py")
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(text, encoding="utf-8")
+    return script
+
+
+def _doc_command(doc: str, section: str) -> list[str] | None:
+    """The command line of a section's ```console snippet, ``xtts-harness lint -- ARGS``."""
+    text = _block(_section(doc, section), "console")
+    if text is None:
+        return None
+    tokens = shlex.split(text.strip().removeprefix("$ "))
+    assert tokens[:3] == ["xtts-harness", "lint", "--"], f"not a lint command line: {text}"
+    return tokens[3:]
+
+
+def _doc_findings(doc: str, section: str, folder: Path, reference, monkeypatch) -> list | None:
+    """The findings of a doc section as ``xtts-harness lint`` reads it: a TOML config, a
+    command line run in ``folder`` (the script beside it), or a Python script alone.
+    None when the section has no snippet to lint (a prose fix)."""
+    from harness.lint import lint_plans, load_candidates
+
+    config = _doc_config(doc, section)
+    if config is not None:
+        return run_rules(_plan(config, folder.name, FIXTURES / "doc.toml"), reference)
+    command = _doc_command(doc, section)
+    if command is not None:
+        script = _doc_script(doc, section, folder)
+        assert script is not None, f"{section}: a command line needs its script (```python)"
+        monkeypatch.chdir(folder)
+        return lint_plans(load_candidates(command), reference)[0]
+    if _block(_section(doc, section), "python") is None:
+        return None
+    return lint_plans(load_candidates([str(_doc_script(doc, section, folder))]), reference)[0]
 
 
 @pytest.fixture(scope="module")
@@ -276,15 +334,21 @@ def default_reference():
 
 
 @pytest.mark.parametrize("code", [r.code for r in all_rules()])
-def test_doc_example_triggers_the_rule_and_use_instead_does_not(code, default_reference):
-    # As `xtts-harness lint` reads them: against the default baseline.
+def test_doc_example_triggers_the_rule_and_use_instead_does_not(
+    code, default_reference, tmp_path, monkeypatch
+):
+    # As `xtts-harness lint` reads them: against the default baseline. An Example is a
+    # TOML config, a training script (```python), or a command line (```console) running
+    # the script shown beside it.
     rule = get_rule(code)
-    example = _doc_config(rule.doc, "## Example")
-    assert example is not None, f"{code}: the Example needs a TOML snippet"
-    fired = run_rules(_plan(example, "example", FIXTURES / "doc.toml"), default_reference)
+    fired = _doc_findings(
+        rule.doc, "## Example", tmp_path / "example", default_reference, monkeypatch
+    )
+    assert fired is not None, f"{code}: the Example needs a TOML, Python or console snippet"
     assert code in {f.code for f in fired}, f"{code}: its Example does not trigger it"
-    instead = _doc_config(rule.doc, "## Use instead")
-    if instead is None:
+    quiet = _doc_findings(
+        rule.doc, "## Use instead", tmp_path / "instead", default_reference, monkeypatch
+    )
+    if quiet is None:
         return  # a prose fix (resize a checkpoint, patch a tokenizer): nothing to lint
-    quiet = run_rules(_plan(instead, "instead", FIXTURES / "doc.toml"), default_reference)
     assert [f.message for f in quiet if f.code == code] == [], f"{code}: Use instead fires"

@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Semantic diff of effective values (defaults filled in): 5e-06 == 5e-6, "
         "1 == 1.0; grouped by section; output paths, run names and logger settings hidden "
         "unless --all. Example: xtts-harness diff gokhaneraslan-head "
-        "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml",
+        "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml. A command "
+        "line after -- is a candidate too: xtts-harness diff gokhaneraslan-head -- python "
+        "train.py --lang am",
     )
     parser.add_argument("reference", metavar="REFERENCE", help="baseline name or config path")
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to compare")
@@ -25,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     common.add_format(parser)
     common.add_overrides(parser)
+    common.add_library(parser)
     common.add_output(parser)
     parser.set_defaults(run=run)
 
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     common.refuse_output_over_inputs(args.output, [args.reference, *args.candidates])
     reference = load_plan(args.reference)
-    plans = load_candidates(args.candidates, args.overrides)
+    plans = load_candidates(args.candidates, args.overrides, common.library_option(args))
     doc = ReportDocument(
         command="diff",
         baseline=reference,

@@ -16,7 +16,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "of every config, the dataset audit and the ablation study. Sections whose input is "
         "not given say so. Example: xtts-harness report --baseline gokhaneraslan-head "
         "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml "
-        "--dataset experiments/amharic_bpe/data -o reports/amharic/index.html",
+        "--dataset experiments/amharic_bpe/data -o reports/amharic/index.html. A command "
+        "line after -- is a candidate too: xtts-harness report -o r.html -- python train.py "
+        "--lang am",
     )
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to report on")
     parser.add_argument(
@@ -46,6 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     study.add_argument("--study", metavar="NAME", help="study name (needed when several)")
     common.add_fail_on(parser)
     common.add_overrides(parser)
+    common.add_library(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         candidates=args.candidates,
         baseline=args.baseline,
         overrides=common.with_tokenizer(args),
+        library=common.library_option(args),
         dataset=DatasetOptions(
             args.dataset,
             args.eval_dataset,

@@ -13,7 +13,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="show the LR schedule a config really produces",
         description="Follows the Coqui Trainer's stepping rules (scheduler_after_epoch, "
         "gradient accumulation, the forced optimizer step at each epoch end). Example: "
-        "xtts-harness schedule experiments/amharic_bpe/before.toml --dataset-size 12000",
+        "xtts-harness schedule experiments/amharic_bpe/before.toml --dataset-size 12000. Like "
+        "lint, it reads a script, a .sh launcher or a command line after --: xtts-harness "
+        "schedule --dataset-size 12000 -- python train.py --lr 1e-5",
     )
     parser.add_argument("configs", nargs="+", metavar="CONFIG", help="configs to schedule")
     parser.add_argument(
@@ -24,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     common.add_format(parser, choices=("text", "json"))
     common.add_overrides(parser)
+    common.add_library(parser)
     common.add_output(parser)
     parser.set_defaults(run=run)
 
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.dataset_size is not None:
         overrides.append(f"dataset_size={args.dataset_size}")
-    plans = load_candidates(args.configs, overrides)
+    plans = load_candidates(args.configs, overrides, common.library_option(args))
     doc = ReportDocument(
         command="schedule",
         baseline=None,

@@ -4,6 +4,7 @@ could not read. The loader binds the command line with argparse itself
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,6 @@ from harness.rules.base import Problem, RuleContext, rule
 REJECTIONS = "command_line_rejections"
 _EVIDENCE = """
 ## Evidence
-
 The script's parser is the standard library's `argparse`: an unrecognised argument, an
 invalid choice or a missing required argument makes `parse_args()` print usage and exit
 with status 2 before any training code runs (https://docs.python.org/3/library/argparse.html,
@@ -30,12 +30,18 @@ def _rejections(context: RuleContext, code: str) -> Iterator[dict[str, Any]]:
             yield data
 
 
+def _argparse_doc(doc: str) -> str:
+    """A rule doc (indented in its decorator) followed by the shared argparse Evidence."""
+    return inspect.cleandoc(doc) + "\n" + _EVIDENCE
+
+
 @rule(
     "C901",
     "unknown-command-line-argument",
     Severity.ERROR,
     summary="the script's argument parser has no such flag: the run exits at once",
-    doc="""
+    doc=_argparse_doc(
+        """
     ## What it does
     Checks every flag of the command line against the parser the training script builds.
 
@@ -45,16 +51,31 @@ def _rejections(context: RuleContext, code: str) -> Iterator[dict[str, Any]]:
     usual cause.
 
     ## Example
+    ```python
+    # train.py
+    import argparse
+
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+    config = GPTTrainerConfig(epochs=args.epochs, output_path=f"runs/{args.lang}")
     ```
-    xtts-harness lint -- python headlessXttsTrain.py --language am --num_epochs 100
+
+    ```console
+    xtts-harness lint -- python train.py --language am --num_epochs 100
     ```
 
     ## Use instead
-    ```
-    xtts-harness lint -- python headlessXttsTrain.py --lang am --epochs 100
+    The flags the parser defines:
+
+    ```console
+    xtts-harness lint -- python train.py --lang am --epochs 100
     ```
     """
-    + _EVIDENCE,
+    ),
 )
 def unknown_argument(context: RuleContext) -> Iterator[Problem]:
     for data in _rejections(context, "C901"):
@@ -68,7 +89,8 @@ def unknown_argument(context: RuleContext) -> Iterator[Problem]:
     "invalid-choice-argument",
     Severity.ERROR,
     summary="a command-line value is not one of the parser's choices: the run exits at once",
-    doc="""
+    doc=_argparse_doc(
+        """
     ## What it does
     Checks each value against the `choices=` of its `add_argument(...)`.
 
@@ -76,16 +98,29 @@ def unknown_argument(context: RuleContext) -> Iterator[Problem]:
     argparse refuses the value and the script exits before training starts.
 
     ## Example
+    ```python
+    # train.py
+    import argparse
+
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", choices=["en", "am"], default="en")
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+    config = GPTTrainerConfig(epochs=args.epochs, output_path=f"runs/{args.lang}")
     ```
-    parser.add_argument("--lang", choices=["en", "am"])   # run with --lang amh
+
+    ```console
+    xtts-harness lint -- python train.py --lang amh
     ```
 
     ## Use instead
-    ```
-    python train.py --lang am
+    ```console
+    xtts-harness lint -- python train.py --lang am
     ```
     """
-    + _EVIDENCE,
+    ),
 )
 def invalid_choice(context: RuleContext) -> Iterator[Problem]:
     for data in _rejections(context, "C902"):
@@ -101,7 +136,8 @@ def invalid_choice(context: RuleContext) -> Iterator[Problem]:
     "missing-required-argument",
     Severity.ERROR,
     summary="the command line lacks an argument the parser requires: the run exits at once",
-    doc="""
+    doc=_argparse_doc(
+        """
     ## What it does
     Checks that every `required=True` argument (and a required subcommand) is given.
 
@@ -109,16 +145,29 @@ def invalid_choice(context: RuleContext) -> Iterator[Problem]:
     argparse refuses the command line and the script exits before training starts.
 
     ## Example
+    ```python
+    # train.py
+    import argparse
+
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", required=True)
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+    config = GPTTrainerConfig(epochs=args.epochs, output_path=f"runs/{args.lang}")
     ```
-    parser.add_argument("--output_path", required=True)   # run without it
+
+    ```console
+    xtts-harness lint -- python train.py --epochs 100
     ```
 
     ## Use instead
-    ```
-    python train.py --output_path runs/am
+    ```console
+    xtts-harness lint -- python train.py --lang am --epochs 100
     ```
     """
-    + _EVIDENCE,
+    ),
 )
 def missing_required(context: RuleContext) -> Iterator[Problem]:
     for data in _rejections(context, "C903"):
@@ -134,7 +183,8 @@ def missing_required(context: RuleContext) -> Iterator[Problem]:
     "invalid-argument-value",
     Severity.ERROR,
     summary="argparse cannot convert a command-line value (type=int, nargs): the run exits",
-    doc="""
+    doc=_argparse_doc(
+        """
     ## What it does
     Converts each value with its argument's `type=` (`int`, `float`) and checks `nargs`.
 
@@ -142,16 +192,29 @@ def missing_required(context: RuleContext) -> Iterator[Problem]:
     argparse refuses the value and the script exits before training starts.
 
     ## Example
+    ```python
+    # train.py
+    import argparse
+
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+    config = GPTTrainerConfig(epochs=args.epochs, output_path=f"runs/{args.lang}")
     ```
-    parser.add_argument("--epochs", type=int)   # run with --epochs 1e2
+
+    ```console
+    xtts-harness lint -- python train.py --epochs 1e2
     ```
 
     ## Use instead
-    ```
-    python train.py --epochs 100
+    ```console
+    xtts-harness lint -- python train.py --epochs 100
     ```
     """
-    + _EVIDENCE,
+    ),
 )
 def invalid_value(context: RuleContext) -> Iterator[Problem]:
     for data in _rejections(context, "C904"):
@@ -178,13 +241,28 @@ def invalid_value(context: RuleContext) -> Iterator[Problem]:
     finding (or its absence) can be judged.
 
     ## Example
-    ```
-    import settings        # settings.py -> /etc/os-release: refused, not read
+    The config's arguments come from a file the loader does not open:
+
+    ```python
+    # train.py
+    import json
+
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    with open("options.json") as file:
+        options = json.load(file)
+    config = GPTTrainerConfig(**options)
     ```
 
     ## Use instead
-    ```
-    keep the modules a training script imports inside its repository
+    Keyword arguments the loader can read (or `--set KEY=VALUE` for the values kept
+    elsewhere):
+
+    ```python
+    # train.py
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
+    config = GPTTrainerConfig(lr=5e-06, batch_size=3, epochs=10)
     ```
 
     ## Evidence
@@ -212,12 +290,18 @@ def reading_note(context: RuleContext) -> Iterator[Problem]:
     float epoch count fails only when the trainer first uses it, minutes or hours in.
 
     ## Example
-    ```
+    ```python
+    # train.py
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
     config = GPTTrainerConfig(lr="fast")
     ```
 
     ## Use instead
-    ```
+    ```python
+    # train.py
+    from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainerConfig
+
     config = GPTTrainerConfig(lr=5e-06)
     ```
 

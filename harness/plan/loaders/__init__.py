@@ -2,7 +2,7 @@
 
 - ``coqpit_json``: a Coqui Trainer config.json (or its run folder)
 - ``project_file``: the project's TOML / YAML format (baselines/, experiments/)
-- ``python_script``: a training script, read with ``ast`` and never run
+- ``script_paths``: a training script, read with ``ast`` and never run, path by path
 - ``overrides``: ``--set KEY=VALUE`` values applied on top of any of them
 """
 
@@ -33,7 +33,7 @@ def loader_for(suffix: str) -> Loader | None:
 
         return load_yaml
     if suffix == ".py":
-        from harness.plan.loaders.python_script import load_python
+        from harness.plan.loaders.script_paths import load_python
 
         return load_python
     return None

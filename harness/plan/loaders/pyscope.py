@@ -306,3 +306,16 @@ def _is_main_guard(test: ast.expr) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
     )
+
+
+def condition_key(block: Block) -> tuple[str, str]:
+    """The same condition written twice in a module (``if USE_SMALL:`` at the top and in a
+    function) is one assumption: both take the same outcome on a path."""
+    return (block.scope.module.display, ast.dump(block.test))
+
+
+def condition_text(block: Block, outcome: bool) -> str:
+    """``when len(train_samples) < 3000 (utils/gpt_train.py:40)`` for one assumed outcome."""
+    text = block.scope.module.segment(block.test)
+    where = f"{block.scope.module.display}:{block.test.lineno}"
+    return f"when {text}" + ("" if outcome else " is false") + f" ({where})"

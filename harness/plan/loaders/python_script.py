@@ -1,4 +1,4 @@
-"""A Python training script -> RawConfig, read with ``ast``. The script is never run or imported.
+"""One reading of a training script along one path -> RawConfig, with ``ast``; never run.
 
 What is read:
 
@@ -20,7 +20,7 @@ line where its value was written (the settings module's line for ``config.LR``).
 from __future__ import annotations
 
 import ast
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from harness.errors import HarnessError
@@ -50,13 +50,6 @@ EXTRAS: dict[str, tuple[str, dict[str, str]]] = {
     "WarmupLRScheduler": ("extras.warmup", {"warmup_steps": "steps", "num_warmup_steps": "steps"}),
 }
 EVAL_SPLIT = ("eval_split_size", "eval_split_max_size")
-
-
-def load_python(path: Path, display: str) -> RawConfig:
-    """The first path's settings (see ``read_script`` for every path)."""
-    from harness.plan.loaders.script_paths import read_script
-
-    return read_script(path, display).paths[0].raw
 
 
 class ScriptReader:

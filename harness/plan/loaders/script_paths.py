@@ -20,7 +20,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
 from harness.plan.loaders.argparse_model import ParserSpec, Rejection, read_parser
-from harness.plan.loaders.pyscope import ModuleInfo, Scope, Site
+from harness.plan.loaders.pyscope import ModuleInfo, Scope, Site, condition_key, condition_text
 from harness.plan.loaders.python_script import ROOT, ScriptReader
 from harness.plan.loaders.repository import Repository, ScriptReading, find_root, parse_source
 from harness.plan.loaders.static_eval import (
@@ -33,7 +33,6 @@ from harness.plan.loaders.static_eval import (
     Resolved,
     call_name,
 )
-from harness.plan.loaders.static_names import condition_key, condition_text
 
 MAX_PATHS = 16
 MAX_READS = 40
@@ -99,6 +98,11 @@ def read_script(
     module, _ = _root_module(setup.modules)
     names = _input_names(probe, repo, module, parser)
     return ScriptResult(paths, names & set(values), repo.reading())
+
+
+def load_python(path: Path, display: str) -> RawConfig:
+    """The first path's settings (see ``read_script`` for every path)."""
+    return read_script(path, display).paths[0].raw
 
 
 def _explore(setup: _Setup, assume: dict[Any, bool]) -> list[ScriptPath]:

@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from harness.plan.loaders.pyscope import Binding, Block, ModuleInfo, Scope
+from harness.plan.loaders.pyscope import Binding, ModuleInfo, Scope, condition_key
 from harness.plan.loaders.static_ops import (
     BUILTINS,
     MATH_CONSTANTS,
@@ -23,6 +23,17 @@ from harness.plan.loaders.static_ops import (
     PATH_CLASSES,
     STR_METHODS,
     UNRESOLVED,
+    binary,
+)
+from harness.plan.loaders.static_values import (
+    Builtin,
+    ClassRef,
+    Context,
+    Function,
+    Origin,
+    PathChoice,
+    Resolved,
+    to_plain,
 )
 
 # Packages that are the training library itself: never read as the script's own modules.
@@ -30,7 +41,6 @@ LIBRARIES = frozenset({"TTS", "trainer", "torch", "torchaudio"})
 
 if TYPE_CHECKING:
     from harness.plan.loaders.repository import Repository
-    from harness.plan.loaders.static_values import Context, PathChoice, Resolved
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,6 @@ class NameResolver:
     # --- names ----------------------------------------------------------------------------
 
     def name(self, name: str, ctx: Context) -> Any:
-        from harness.plan.loaders.static_values import Origin, Resolved
-
         binding, scope = self.lookup(name, ctx)
         if binding is None:
             if scope is not None:  # not bound in any scope: a builtin, or from a star import
@@ -135,8 +143,6 @@ class NameResolver:
         return True
 
     def decide(self, module: ModuleInfo, block_id: int, use: tuple[int, ...]) -> Any:
-        from harness.plan.loaders.static_values import Context
-
         block = module.blocks.get(block_id)
         if block is None or block.test is None:
             return None  # a loop, except or case body: whether it runs is not read
@@ -164,20 +170,10 @@ class NameResolver:
         return None
 
     def _binding(self, name: str, binding: Binding, scope: Scope) -> Any:
-        from harness.plan.loaders.static_values import (
-            ClassRef,
-            Context,
-            Function,
-            Origin,
-            Resolved,
-        )
-
         ctx = Context(scope, binding.at, binding.block)
         if binding.kind == "value":
             return self.value(binding.node, ctx)
         if binding.kind == "augassign":
-            from harness.plan.loaders.static_ops import binary
-
             before = self.plain(ast.Name(id=name, ctx=ast.Load()), ctx)
             after = self.plain(binding.node, ctx)
             if before is UNRESOLVED or after is UNRESOLVED:
@@ -223,8 +219,6 @@ class NameResolver:
 
     def _parameter(self, name: str, binding: Binding, scope: Scope) -> Any:
         """An input (--set), the argument of the call followed, or the default."""
-        from harness.plan.loaders.static_values import Context, Origin, Resolved
-
         if id(scope) in self.input_scopes and name in self.inputs:
             self.used_inputs.add(name)
             return self.inputs[name]
@@ -241,8 +235,6 @@ class NameResolver:
         return Resolved(found.value, Origin(scope.module, binding.node, binding.line, name))
 
     def _star_or_builtin(self, name: str, scope: Scope) -> Any:
-        from harness.plan.loaders.static_values import Builtin
-
         module_scope = scope
         while module_scope.parent is not None:
             module_scope = module_scope.parent
@@ -281,8 +273,6 @@ class NameResolver:
         return ModuleRef(dotted, None)
 
     def attribute(self, owner: Any, attr: str) -> Any:
-        from harness.plan.loaders.static_values import Builtin, ClassRef, Context
-
         if isinstance(owner, ModuleRef):
             return self._module_attribute(owner, attr)
         if isinstance(owner, ClassRef):
@@ -292,15 +282,11 @@ class NameResolver:
         if isinstance(owner, str) and attr in STR_METHODS:
             return Builtin("." + attr, owner)
         if isinstance(owner, dict) and attr == "get":
-            from harness.plan.loaders.static_values import to_plain
-
             plain = to_plain(owner)
             return UNRESOLVED if plain is UNRESOLVED else Builtin(".get", plain)
         return UNRESOLVED
 
     def _module_attribute(self, module: ModuleRef, attr: str) -> Any:
-        from harness.plan.loaders.static_values import Builtin, Context
-
         if module.info is None:
             qualified = f"{module.name}.{attr}"
             if attr in PATH_CLASSES and module.name in ("pathlib", ""):
@@ -323,16 +309,3 @@ class NameResolver:
 
     def plain(self, node: ast.expr, ctx: Context) -> Any:  # pragma: no cover
         raise NotImplementedError
-
-
-def condition_key(block: Block) -> tuple[str, str]:
-    """The same condition written twice in a module (``if USE_SMALL:`` at the top and in a
-    function) is one assumption: both take the same outcome on a path."""
-    return (block.scope.module.display, ast.dump(block.test))
-
-
-def condition_text(block: Block, outcome: bool) -> str:
-    """``when len(train_samples) < 3000 (utils/gpt_train.py:40)`` for one assumed outcome."""
-    text = block.scope.module.segment(block.test)
-    where = f"{block.scope.module.display}:{block.test.lineno}"
-    return f"when {text}" + ("" if outcome else " is false") + f" ({where})"

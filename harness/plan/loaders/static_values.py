@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.plan.loaders.pyscope import Block, ModuleInfo, Scope, Site
+from harness.plan.loaders.pyscope import Block, ModuleInfo, Scope, Site, condition_key
 from harness.plan.loaders.static_ops import UNRESOLVED
 from harness.plan.source import Unknown
 
@@ -97,8 +97,6 @@ class PathChoice:
     allow_fork: bool = True
 
     def ask(self, block: Block) -> None:
-        from harness.plan.loaders.static_names import condition_key
-
         key = condition_key(block)
         if self.allow_fork and all(condition_key(b) != key for b in self.open):
             self.open.append(block)
