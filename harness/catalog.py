@@ -1,4 +1,5 @@
-"""Every documented finding code: config rules (S, O, M, L, B, X, K) and audit codes (A, V).
+"""Every documented finding code: config rules (S, O, M, L, B, X, K), audit codes (A, V)
+and check-run codes (R).
 
 Both kinds carry ``code``, ``name``, ``severity``, ``summary`` and ``doc``, so ``explain``,
 SARIF and the HTML report look any code up here.
@@ -21,8 +22,10 @@ def lookup(code_or_name: str) -> Any | None:
         return get_rule(code_or_name)
     except HarnessError:
         pass
+    from harness.runcheck.codes import CODES as RUN_CODES
+
     wanted = code_or_name.strip()
-    for entry in CODES.values():
+    for entry in [*CODES.values(), *RUN_CODES.values()]:
         if wanted.upper() == entry.code or wanted.lower() == entry.name:
             return entry
     return None
@@ -44,5 +47,6 @@ def get_entry(code_or_name: str) -> Any:
 def all_codes() -> list[str]:
     from harness.audit.codes import CODES
     from harness.rules import all_rules
+    from harness.runcheck.codes import CODES as RUN_CODES
 
-    return [rule.code for rule in all_rules()] + sorted(CODES)
+    return [rule.code for rule in all_rules()] + sorted(CODES) + sorted(RUN_CODES)

@@ -29,6 +29,8 @@ COMMANDS = (
     "explain",
     "rules",
     "baselines",
+    "check_run",
+    "fix",
 )
 
 
