@@ -48,10 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from harness.runcheck import check_run
 
-    if args.follow:
-        result = _follow(args)
-    else:
-        result = check_run(args.run_dir, args.overrides, args.library)
+    follow = args.follow
+    result = _follow(args) if follow else check_run(args.run_dir, args.overrides, args.library)
     doc = document(result, args.fail_on)
     common.emit(render_doc(doc, args), args.output)
     return doc.exit_code()
