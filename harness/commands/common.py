@@ -62,3 +62,15 @@ def emit(text: str, output: str | None) -> None:
 def color(args: argparse.Namespace) -> bool | None:
     """No ANSI colour in a file; on stdout, colour when it is a terminal (NO_COLOR respected)."""
     return False if getattr(args, "output", None) else None
+
+
+def refuse_output_over_inputs(output: str | Path, inputs: list[str | Path]) -> None:
+    """A HarnessError when ``output`` is (or links to) one of the files the command reads."""
+    target = Path(output).resolve()
+    for given in inputs:
+        path = Path(given)
+        if path.exists() and path.resolve() == target:
+            raise HarnessError(
+                f"--output {output} would overwrite the input {given}",
+                fix="write to another file (fix: --in-place rewrites the candidate itself)",
+            )
