@@ -33,7 +33,7 @@ RECIPES = {
         start_with_eval=True,
         milestones=(2,),
         save_step=5,
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -100,12 +100,12 @@ class _Replace:  # built lazily so that importing this module needs no libcst
                 if inserting:
                     return updated
                 key = original.key
-                if isinstance(key, cst.SimpleString) and key.evaluated_value == leaf:
-                    if self._here(original):
-                        self.done = True
-                        if edit.rename_to:
-                            return updated.with_changes(key=cst.SimpleString(f'"{edit.rename_to}"'))
-                        return updated.with_changes(value=new_value)
+                named = isinstance(key, cst.SimpleString) and key.evaluated_value == leaf
+                if named and self._here(original):
+                    self.done = True
+                    if edit.rename_to:
+                        return updated.with_changes(key=cst.SimpleString(f'"{edit.rename_to}"'))
+                    return updated.with_changes(value=new_value)
                 return updated
 
             def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
@@ -113,10 +113,10 @@ class _Replace:  # built lazily so that importing this module needs no libcst
                     return updated
                 target = original.targets[0].target if len(original.targets) == 1 else None
                 name = getattr(target, "attr", target)
-                if isinstance(name, cst.Name) and name.value.lower() == leaf.lower():
-                    if self._here(original) and not edit.rename_to:
-                        self.done = True
-                        return updated.with_changes(value=new_value)
+                named = isinstance(name, cst.Name) and name.value.lower() == leaf.lower()
+                if named and not edit.rename_to and self._here(original):
+                    self.done = True
+                    return updated.with_changes(value=new_value)
                 return updated
 
         return Replace()
