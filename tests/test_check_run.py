@@ -37,12 +37,22 @@ RECIPES = {
 }
 
 
+class TinyRuns:
+    """Real run folders, each trained on first use and kept for the whole session."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folders: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.folders:
+            self.folders[name] = fit_run(RECIPES[name], self.root / name, self.root / "cache")
+        return self.folders[name]
+
+
 @pytest.fixture(scope="session")
-def tiny_runs(tmp_path_factory) -> dict[str, Path]:
-    """One real run folder per recipe, trained once for the whole session."""
-    cache = tmp_path_factory.mktemp("tiny-run-cache")
-    out = tmp_path_factory.mktemp("tiny-runs")
-    return {name: fit_run(recipe, out / name, cache) for name, recipe in RECIPES.items()}
+def tiny_runs(tmp_path_factory) -> TinyRuns:
+    return TinyRuns(tmp_path_factory.mktemp("tiny-runs"))
 
 
 def codes(run) -> set[str]:
@@ -69,23 +79,25 @@ def test_check_run_confirms_the_prediction_of_every_stepping_mode(tiny_runs, nam
 def test_per_step_milestones_change_the_logged_lr_where_predicted(tiny_runs) -> None:
     run = check_run(tiny_runs["per-step"])
     lr = dict(zip(run.observed.lr_steps.tolist(), run.observed.lr.tolist(), strict=True))
-    # current_lr is read before the batch's optimizer step: milestone 3 shows from batch 4.
-    assert lr[3] == pytest.approx(1e-3) and lr[4] == pytest.approx(5e-4)
-    assert lr[8] == pytest.approx(2.5e-4)
+    # current_lr is read before the batch's optimizer step, i.e. after one scheduler step
+    # per batch before it: milestone 3 (3 steps done) shows from batch 3.
+    assert lr[2] == pytest.approx(1e-3) and lr[3] == pytest.approx(5e-4)
+    assert lr[6] == pytest.approx(5e-4) and lr[7] == pytest.approx(2.5e-4)
 
 
 def test_accumulation_moves_the_milestones_to_optimizer_steps(tiny_runs) -> None:
     run = check_run(tiny_runs["accum"])
     lr = dict(zip(run.observed.lr_steps.tolist(), run.observed.lr.tolist(), strict=True))
-    # optimizer steps at batches 2, 3 | 6, 7: milestone 1 fires after batch 2.
-    assert run.observed.optimizer_batches.tolist()[:4] == [2, 3, 6, 7]
+    # optimizer steps at batches 2, 3 | 6, 7: batches 0-2 use step 0's LR, batch 3 step 1's,
+    # batches 4-6 step 2's, batch 7 step 3's.
+    assert run.observed.optimizer_batches.tolist() == [2, 3, 6, 7]
     assert lr[2] == pytest.approx(1e-3) and lr[3] == pytest.approx(5e-4)
     assert lr[6] == pytest.approx(5e-4) and lr[7] == pytest.approx(2.5e-4)
 
 
 def test_per_epoch_schedule_never_stepped_by_trainer_0_4_is_said(tiny_runs) -> None:
     run = check_run(tiny_runs["per-epoch"])
-    assert set(run.observed.lr.tolist()) == {pytest.approx(1e-3)}
+    assert run.observed.lr.tolist() == pytest.approx([1e-3] * 8)
     assert "R102" in codes(run)
     assert any("never steps a per-epoch scheduler" in n for n in run.schedule_notes)
     assert run.summary()["trainer"] == "coqui-tts-trainer 0.4.0"
@@ -103,7 +115,7 @@ def test_a_wrong_prediction_is_reported_with_step_logged_and_predicted(tiny_runs
 
 def test_a_wrong_override_is_caught_on_a_per_step_run(tiny_runs) -> None:
     run = check_run(tiny_runs["per-step"], ["lr_scheduler_params.milestones=[5, 7]"])
-    assert run.comparison.first_difference.batch == 4
+    assert run.comparison.first_difference.batch == 3
 
 
 def test_checkpoints_and_their_absence(tiny_runs) -> None:

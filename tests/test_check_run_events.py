@@ -4,6 +4,7 @@ written by tensorboard's own event writer (tests/event_runs.py); no training, no
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from harness.runcheck import check_run
 from harness.runcheck.events import EventTail
 
 N = 100  # logged batches: 10 epochs of 10
+ROOT_DEMO = Path(__file__).resolve().parents[1] / "experiments" / "amharic_bpe"
 
 
 def codes(folder) -> set[str]:
@@ -98,3 +100,22 @@ def test_an_empty_eval_set_from_the_log_or_from_missing_eval_stats(tmp_path) -> 
     assert "R106" in codes(silent)
     fine = write_run(tmp_path / "fine", lr, loss, eval_loss=list(np.linspace(3, 2, 10)))
     assert "R106" not in codes(fine)
+
+
+def test_report_run_draws_both_curves_and_lists_the_run_findings(tmp_path) -> None:
+    import json
+    import re
+
+    from harness.cli import main
+
+    folder = write_run(tmp_path / "run", step_lr(N, 1e-3, [31], 0.5), falling())
+    page = tmp_path / "report.html"
+    candidate = str(ROOT_DEMO / "after.toml")
+    assert main(["report", candidate, "--run", str(folder), "-o", str(page)]) in (0, 1)
+    html = page.read_text(encoding="utf-8")
+    assert 'id="run"' in html and "Run against prediction" in html
+    assert "differs from batch 30" in html and "R101" in html
+    data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', html,
+                                re.S).group(1))  # fmt: skip
+    names = {t.get("name") for f in data.values() for t in f["data"]}
+    assert {"logged LR", "predicted LR", "train loss"} <= names
