@@ -40,6 +40,30 @@ def test_reader_agrees_with_tensorboards_event_accumulator(tmp_path) -> None:
         assert values.tolist() == [e.value for e in expected]
 
 
+def test_reader_agrees_on_long_steps_and_events_with_several_values(tmp_path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    writer = EventFileWriter(str(tmp_path))
+    for step in (0, 1, 127, 128, 300_000, 2**35):  # varints of 0 to 6 bytes
+        values = [Summary.Value(tag="TrainIterStats/current_lr", simple_value=step / 7)]
+        if step % 2 == 0:  # two values in one event: not the one-scalar layout
+            values.append(Summary.Value(tag="TrainIterStats/loss", simple_value=-step / 3))
+        writer.add_event(Event(step=step, wall_time=2.0, summary=Summary(value=values)))
+    writer.close()
+    tail = EventTail(tmp_path, ("TrainIterStats/current_lr", "TrainIterStats/loss"))
+    tail.poll()
+    accumulator = EventAccumulator(str(tmp_path))
+    accumulator.Reload()
+    for tag in ("TrainIterStats/current_lr", "TrainIterStats/loss"):
+        steps, values = tail.scalars.series(tag)
+        expected = accumulator.Scalars(tag)
+        assert steps.tolist() == [e.step for e in expected]
+        assert values.tolist() == pytest.approx([e.value for e in expected])
+
+
 def test_a_record_still_being_written_is_read_on_the_next_poll(tmp_path) -> None:
     folder = write_run(tmp_path / "run", step_lr(N, 1e-3, [30], 0.5), falling())
     events = next(folder.glob("events.out.tfevents.*"))

@@ -50,10 +50,11 @@ def read_logs(folder: Path) -> LogFacts:
 
 
 def _read(text: str, facts: LogFacts) -> None:
-    for match in _STEP.finditer(text):
-        batches = int(match.group(2)) + 1
-        facts.batches_per_epoch = max(facts.batches_per_epoch or 0, batches)
-        facts.last_global_step = max(facts.last_global_step or 0, int(match.group(3)))
+    steps = _STEP.findall(text)
+    if steps:
+        batches = max({last for _, last, _ in steps}, key=int)
+        facts.batches_per_epoch = max(facts.batches_per_epoch or 0, int(batches) + 1)
+        facts.last_global_step = max(facts.last_global_step or 0, int(steps[-1][2]))
     for match in _EVAL_SAMPLES.finditer(text):
         facts.eval_samples = int(match.group(1))
     epochs = _EPOCH.split(text)

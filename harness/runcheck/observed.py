@@ -15,8 +15,8 @@ LOSS_TAG = "TrainIterStats/loss"
 GRAD_NORM_TAG = "TrainIterStats/grad_norm"  # logged only on batches that step the optimizer
 EVAL_LOSS_TAG = "EvalStats/avg_loss"
 EPOCH_END_TAG = "TrainEpochStats/epoch_time"  # logged after each trained epoch
-# Parts of the tags check-run reads: records without any of them are not decoded.
-WANTED = (b"current_lr", b"/loss", b"grad_norm", b"EvalStats/", b"TrainEpochStats/")
+# The tags check-run reads: the records of other tags are not decoded.
+WANTED = (LR_TAG, LOSS_TAG, GRAD_NORM_TAG, EVAL_LOSS_TAG, EPOCH_END_TAG)
 CHECKPOINT_GLOBS = ("checkpoint_*.pth", "best_model*.pth")
 
 
