@@ -89,8 +89,8 @@ def test_per_step_milestones_change_the_logged_lr_where_predicted(tiny_runs) -> 
 def test_accumulation_moves_the_milestones_to_optimizer_steps(tiny_runs) -> None:
     run = check_run(tiny_runs["accum"])
     lr = dict(zip(run.observed.lr_steps.tolist(), run.observed.lr.tolist(), strict=True))
-    # optimizer steps at batches 2, 3 | 6, 7 | 10, 11: batches 0-2 use step 0's LR, batch 3 step 1's,
-    # batches 4-6 step 2's, batch 7 step 3's.
+    # optimizer steps at batches 2, 3 | 6, 7 | 10, 11: batches 0-2 use step 0's LR,
+    # batch 3 step 1's, batches 4-6 step 2's, batch 7 step 3's.
     assert run.observed.optimizer_batches.tolist() == [2, 3, 6, 7, 10, 11]
     assert lr[2] == pytest.approx(1e-3) and lr[3] == pytest.approx(5e-4)
     assert lr[6] == pytest.approx(5e-4) and lr[7] == pytest.approx(2.5e-4)
