@@ -127,7 +127,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: each prints ratios measured in one run against a named alternative."""
-    session.install("-e", ".[ablate,dev]")
+    session.install("-e", ".[ablate,dev,bench]")
     scripts = session.posargs or sorted(
         f"benchmarks/{name}" for name in os.listdir("benchmarks") if name.startswith("bench_")
     )

@@ -1,5 +1,5 @@
-"""The one catalogue of finding codes: config rules (S, O, M, L, B, X, K) and the dataset
-and vocab codes (A, V).
+"""The one catalogue of finding codes: config rules (S, O, M, L, B, X, K, C, E), the
+dataset and vocab codes (A, V) and the run-check codes (R).
 
 Every entry is a ``harness.findings.FindingCode`` (a config ``Rule`` is one, with its
 check), documented in ruff's sections, so ``explain``, SARIF and the report read any code
@@ -23,8 +23,10 @@ def lookup(code_or_name: str) -> FindingCode | None:
         return get_rule(code_or_name)
     except HarnessError:
         pass
+    from harness.runcheck.codes import CODES as RUN_CODES
+
     wanted = code_or_name.strip()
-    for entry in CODES.values():
+    for entry in [*CODES.values(), *RUN_CODES.values()]:
         if wanted.upper() == entry.code or wanted.lower() == entry.name:
             return entry
     return None
@@ -46,13 +48,19 @@ def get_entry(code_or_name: str) -> FindingCode:
 def all_codes() -> list[str]:
     from harness.audit.codes import CODES
     from harness.rules import all_rules
+    from harness.runcheck.codes import CODES as RUN_CODES
 
-    return [rule.code for rule in all_rules()] + sorted(CODES)
+    return [rule.code for rule in all_rules()] + sorted(CODES) + sorted(RUN_CODES)
 
 
 def all_entries() -> list[FindingCode]:
-    """Every documented code: the config rules, then the dataset and vocab codes."""
+    """Every documented code: the config rules, the dataset and vocab codes, the run codes."""
     from harness.audit.codes import CODES
     from harness.rules import all_rules
+    from harness.runcheck.codes import CODES as RUN_CODES
 
-    return [*all_rules(), *(CODES[code] for code in sorted(CODES))]
+    return [
+        *all_rules(),
+        *(CODES[code] for code in sorted(CODES)),
+        *(RUN_CODES[code] for code in sorted(RUN_CODES)),
+    ]

@@ -31,6 +31,8 @@ COMMANDS = (
     "explain",
     "rules",
     "baselines",
+    "check_run",
+    "fix",
 )
 
 

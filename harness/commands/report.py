@@ -43,6 +43,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     data.add_argument(
         "--formatter", choices=("coqui", "ljspeech"), help="metadata format (default: detected)"
     )
+    trained = parser.add_argument_group("a training run against the prediction (check-run)")
+    trained.add_argument(
+        "--run", dest="run_dir", metavar="RUN_DIR", help="a Coqui Trainer run folder"
+    )
+    trained.add_argument(
+        "--run-library", metavar="NAME", help="the coqui-tts the run used (check-run --library)"
+    )
     study = parser.add_argument_group("ablation study")
     study.add_argument("--storage", metavar="URL", help="Optuna storage, e.g. sqlite:///a.db")
     study.add_argument("--study", metavar="NAME", help="study name (needed when several)")
@@ -85,7 +92,20 @@ def run(args: argparse.Namespace) -> int:
         fail_on=Severity.parse(args.fail_on),
     )
     doc = collect_report(request)
+    if args.run_dir:
+        _add_run(doc, args)
     return write_outputs(doc, args.output, args.markdown, title=args.title)
+
+
+def _add_run(doc, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    """check-run's findings join the hazards; its summary and curves get their section."""
+    from harness.findings import sort_findings
+    from harness.report.html_run import RUN_KEY
+    from harness.runcheck import check_run
+
+    run = check_run(args.run_dir, (), args.run_library)  # --set is for the candidates
+    doc.findings = sort_findings([*doc.findings, *run.findings])
+    doc.extra[RUN_KEY] = {"summary": run.summary(), "curves": run.curves()}
 
 
 def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
@@ -97,7 +117,15 @@ def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
     from harness.output_guard import same_file
 
     storage = sqlite_path(normalize_url(args.storage)) if args.storage else None
-    inputs = [*args.candidates, args.baseline, args.vocab, args.eval_dataset, storage]
+    run_config = str(Path(args.run_dir) / "config.json") if args.run_dir else None
+    inputs = [
+        *args.candidates,
+        args.baseline,
+        args.vocab,
+        args.eval_dataset,
+        storage,
+        run_config,
+    ]
     common.refuse_output_over_inputs(args.output, inputs)
     common.refuse_output_over_inputs(args.markdown, inputs, option="--markdown")
     if args.markdown and same_file(args.output, args.markdown):

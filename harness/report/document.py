@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "md", "sarif")
 # Commands whose report is about findings: they say "clean" when there are none.
-FINDING_COMMANDS = frozenset({"lint", "audit", "vocab-check"})
+FINDING_COMMANDS = frozenset({"lint", "audit", "vocab-check", "check-run"})
 GENERAL = "general"  # heading for findings that name no plan (e.g. a dataset audit)
 # Sections of ``ReportDocument.extra`` the renderers know: the dataset audit and the study.
 AUDIT_KEY = "dataset_audit"

@@ -22,7 +22,7 @@ from typing import Any
 
 from harness import __version__
 from harness.errors import HarnessError
-from harness.report import html_ablation, html_dataset, html_sections
+from harness.report import html_ablation, html_dataset, html_run, html_sections
 from harness.report.document import ABLATION_KEY, AUDIT_KEY, ReportDocument
 from harness.report.htmlkit import Figures, esc, script_json, tag
 
@@ -34,6 +34,7 @@ TOC = (
     ("schedule", "LR schedule"),
     ("dataset", "Dataset audit"),
     ("ablation", "Ablation"),
+    ("run", "Run against prediction"),
 )
 
 
@@ -52,6 +53,7 @@ def render_html(doc: ReportDocument, *, title: str | None = None) -> str:
             html_sections.schedule_section(page, schedules, reference),
             html_dataset.dataset_section(page, audit),
             html_ablation.ablation_section(page, ablation),
+            html_run.run_section(page, doc.extra.get(html_run.RUN_KEY)),
         ]
     )
     return _page(

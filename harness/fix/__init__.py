@@ -1,0 +1,100 @@
+"""``fix``: the corrected config for every finding that has a safe fix.
+
+``fix_file(candidate)`` lints the candidate as ``lint`` does, asks the fixer of each finding
+code (``harness.fix.fixers.FIXERS``) for its edits, and applies them to the file's own text
+(``text_formats`` for TOML/YAML/JSON, ``python_source`` for scripts). Nothing is written
+here: the command decides where the result goes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.findings import Finding
+from harness.fix.edits import CannotFix, Edit
+from harness.fix.fixers import FIXERS
+
+WRITERS = {".toml": "apply_toml", ".yaml": "apply_yaml", ".yml": "apply_yaml",
+           ".json": "apply_json", ".py": "apply_python"}  # fmt: skip
+
+
+@dataclass
+class FixResult:
+    path: Path  # the file the fixes apply to
+    original: str
+    fixed: str
+    edits: list[Edit] = field(default_factory=list)
+    skipped: list[tuple[Finding, str]] = field(default_factory=list)  # finding, why not
+
+    @property
+    def fixed_codes(self) -> set[str]:
+        return {edit.code for edit in self.edits}
+
+    def diff(self) -> str:
+        name = self.path.as_posix()
+        old, new = (name, name) if self.path.is_absolute() else (f"a/{name}", f"b/{name}")
+        lines = difflib.unified_diff(
+            self.original.splitlines(keepends=True),
+            self.fixed.splitlines(keepends=True),
+            fromfile=old,
+            tofile=new,
+        )
+        return "".join(lines)
+
+
+def fix_file(
+    candidate: str | Path, overrides: Sequence[str] = (), baseline: str | None = None
+) -> FixResult:
+    from harness.lint import lint_plans, load_candidates, load_reference
+    from harness.plan.load import resolve_target
+
+    path = resolve_target(candidate)
+    writer = _writer(path)
+    plans = load_candidates([str(candidate)], list(overrides))
+    findings, _ = lint_plans(plans, load_reference(baseline))
+    plan = plans[0]
+    result = FixResult(path, path.read_text(encoding="utf-8"), "")
+    taken: set[str] = set()
+    text = result.original
+    for finding in findings:
+        fixer = FIXERS.get(finding.code)
+        if fixer is None or finding.plan not in (None, plan.name):
+            continue
+        try:
+            edits = [e for e in fixer(plan, finding) if e.key not in taken]
+            text = _apply_together(writer, text, edits)
+        except CannotFix as reason:
+            result.skipped.append((finding, str(reason)))
+            continue
+        taken.update(edit.key for edit in edits)
+        result.edits += edits
+    result.fixed = text
+    return result
+
+
+def _writer(path: Path):  # type: ignore[no-untyped-def]
+    import importlib
+
+    name = WRITERS.get(path.suffix.lower())
+    if name is None:
+        raise HarnessError(
+            f"fix cannot rewrite {path.suffix or 'this'} files",
+            where=str(path),
+            fix="give a .toml, .yaml, .json or .py file",
+        )
+    module = "python_source" if name == "apply_python" else "text_formats"
+    return getattr(importlib.import_module(f"harness.fix.{module}"), name)
+
+
+def _apply_together(writer, text: str, edits: list[Edit]) -> str:  # type: ignore[no-untyped-def]
+    """All of one finding's edits, or none (CannotFix): half a fix can be worse than none."""
+    for edit in edits:
+        text = writer(text, [edit])
+    return text
+
+
+__all__ = ["FixResult", "fix_file"]
