@@ -10,6 +10,7 @@ the ablation curves are kept in artifacts/.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import time
@@ -102,12 +103,23 @@ CURVES = """return (() => {
 })()"""
 
 
+# Pictures kept in artifacts/: the whole page, the summary, the ablation curves.
+SCREENSHOTS = {
+    "page": "body",
+    "summary": "#summary",
+    "ablation-curves": "#ablation div.plot",
+}
+MAX_SHOT_HEIGHT = 12000  # pixels: the whole page fits; a runaway page does not fill the disk
+BOX = """const r = document.querySelector(arguments[0]).getBoundingClientRect();
+return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width,
+        height: r.height};"""
+
+
 def visit(path: Path) -> PageVisit:
     """Load ``path`` from file://, let the plots draw, click the toggle, take screenshots."""
     from selenium import webdriver
     from selenium.common.exceptions import UnexpectedAlertPresentException
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -127,16 +139,8 @@ def visit(path: Path) -> PageVisit:
         except UnexpectedAlertPresentException as alert:
             seen.dialogs.append(alert.alert_text or "dialog")
             raise AssertionError(f"a dialog opened: {alert.alert_text}") from None
-        seen.screenshots["summary"] = driver.find_element(By.ID, "summary").screenshot_as_png
-        curves = driver.find_elements(By.CSS_SELECTOR, "#ablation div.plot")
-        if curves:
-            driver.execute_script("arguments[0].scrollIntoView();", curves[0])
-            time.sleep(0.3)
-            seen.screenshots["ablation-curves"] = curves[0].screenshot_as_png
-        height = min(int(driver.execute_script("return document.body.scrollHeight")), 12000)
-        driver.set_window_size(1280, height)
-        time.sleep(0.5)  # plotly's responsive resize
-        seen.screenshots["page"] = driver.get_screenshot_as_png()
+        for name, selector in SCREENSHOTS.items():
+            seen.screenshots[name] = _screenshot(driver, selector)
         seen.console_errors = [
             entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
         ]
@@ -144,6 +148,29 @@ def visit(path: Path) -> PageVisit:
     finally:
         driver.quit()
     return seen
+
+
+def _screenshot(driver: Any, selector: str, attempts: int = 3) -> bytes:
+    """A PNG of the element's box, page coordinates, through DevTools' captureScreenshot.
+
+    No scrolling or resizing: one DevTools call per picture. On a loaded machine chromium's
+    renderer can miss chromedriver's 10 s deadline, so a timed-out capture is retried.
+    """
+    from selenium.common.exceptions import TimeoutException
+
+    box = driver.execute_script(BOX, selector)
+    clip = {**box, "height": min(box["height"], MAX_SHOT_HEIGHT), "scale": 1}
+    params = {"format": "png", "clip": clip, "captureBeyondViewport": True}
+    for attempt in range(attempts):
+        try:
+            return base64.b64decode(
+                driver.execute_cdp_cmd("Page.captureScreenshot", params)["data"]
+            )
+        except TimeoutException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
+    raise AssertionError("unreachable")
 
 
 def _poll_plots(driver: Any, timeout: float = 60) -> dict[str, Any]:
