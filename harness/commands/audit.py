@@ -144,8 +144,8 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
     """Short lines for the text and Markdown outputs (JSON carries the full result)."""
     from harness.audit.durations import format_hours
 
-    limits = result.limits
-    totals = {
+    limits, totals = result.limits, result.totals
+    lines = {
         "dataset": f"{result.source.root} ({result.source.formatter}; eval: {result.eval_source})",
         "max_text_length": f"{limits.max_text_tokens} tokens",
         "max_wav_length": f"{limits.max_wav_samples} samples = {limits.max_wav_seconds:.2f} s "
@@ -153,8 +153,8 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
         "vocab": result.vocab_path,
         "tokenizer": f"{result.tokenizer_mode}, language {result.language} "
         f"(tag {result.language_tag})",
-        "kept": f"{len(result.kept())} of {_samples(len(result.samples))}, "
-        f"{format_hours(sum(s.hours for s in result.kept()))} of {format_hours(result.hours)}",
+        "kept": f"{totals.count(kept=True)} of {_samples(totals.count())}, "
+        f"{format_hours(totals.hours(kept=True))} of {format_hours(totals.hours())}",
         "eval samples left": str(result.eval_samples_left),
     }
     table = {
@@ -163,7 +163,7 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
         f"eval {row['eval']}"
         for row in result.drop_table()
     }
-    return {"dataset audit": totals, "drop table (first reason the trainer hits)": table}
+    return {"dataset audit": lines, "drop table (first reason the trainer hits)": table}
 
 
 def _samples(count: int) -> str:
