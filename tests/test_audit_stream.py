@@ -87,3 +87,23 @@ def test_a_reservoir_keeps_every_value_up_to_its_size_then_a_sample():
     assert small.to_list() == list(range(40))
     sample = large.to_list()
     assert len(sample) == 50 and large.seen == 10_000 and max(sample) > 1000
+
+
+def test_samples_out_writes_every_row_and_never_over_the_metadata(dataset, tmp_path, capsys):
+    import json
+
+    from harness.cli import main
+
+    config = ROOT / "experiments" / "amharic_bpe" / "after.toml"
+    argv = ["audit", str(config), "--dataset", str(dataset), "--vocab", str(VOCAB_AM)]
+    argv += ["--language", "en", "--tokenizer", "passthrough"]
+    out = tmp_path / "rows.jsonl"
+    assert main([*argv, "--samples-out", str(out)]) in (0, 1)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["line"] for row in rows] == list(range(2, ROWS + 2))
+    assert rows[0]["reason"] == "unk-characters" and rows[1]["kept"]
+    metadata = dataset / "metadata_train.csv"
+    before = metadata.read_bytes()
+    capsys.readouterr()
+    assert main([*argv, "--samples-out", str(metadata)]) == 2
+    assert "--samples-out" in capsys.readouterr().err and metadata.read_bytes() == before

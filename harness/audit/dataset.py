@@ -4,7 +4,7 @@ each row, and sum the verdicts up (memory bounded whatever the number of rows)."
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -40,11 +40,13 @@ def audit_source(
     eval_split: EvalSplit | None = None,
     supported: frozenset[str] | None = None,
     config: str | None = None,
+    on_sample: Callable[[SampleResult], None] | None = None,
 ) -> AuditResult:
     """Every row's verdict as XTTSDataset would reach it, plus the summary findings.
 
     The rows stream from the metadata files through the checks into running totals, in
     chunks of ``ENCODE_CHUNK``; only the records ``Records`` keeps stay in memory.
+    ``on_sample`` sees every row's record as it passes (``--samples-out`` writes them).
     ``eval_split`` is load_tts_samples' automatic split, used only when the source has
     no eval file; ``None`` there means the run has no eval set.
     """
@@ -67,6 +69,8 @@ def audit_source(
             totals.add(item, source.formatter)
             chars.add(enc.cleaned, enc.unk_chars)
             records.offer(item, flagged=rows.add(item))
+            if on_sample is not None:
+                on_sample(item)
     result = AuditResult(
         source=source,
         language=language,

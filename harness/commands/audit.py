@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from harness.commands import common
 
 if TYPE_CHECKING:
-    from harness.audit.result import AuditResult
+    from harness.audit.result import AuditResult, SampleResult
     from harness.findings import Finding
 
 ROWS_SHOWN = 10  # per-row findings of one code shown in text and md; json has them all
@@ -69,6 +69,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"text/md: list every per-row finding, not the first {ROWS_SHOWN} of each code",
     )
+    parser.add_argument(
+        "--samples-out",
+        metavar="FILE",
+        help="write every row's record (the objects of --format json's 'samples') to FILE "
+        "as JSON Lines, one row at a time: json lists all rows of a small dataset but only "
+        "the first and the dropped or flagged ones of a large one. Example: "
+        "xtts-harness audit after.toml --dataset data --samples-out rows.jsonl",
+    )
     common.add_format(parser)
     common.add_fail_on(parser)
     common.add_overrides(parser)
@@ -82,19 +90,21 @@ def run(args: argparse.Namespace) -> int:
     from harness.plan.load import load_plan
     from harness.report.document import ReportDocument, render
 
-    common.refuse_output_over_inputs(
-        args.output, [args.config, args.dataset, args.eval_dataset, args.vocab]
-    )
+    inputs = [args.config, args.dataset, args.eval_dataset, args.vocab]
+    common.refuse_output_over_inputs(args.output, inputs)
+    common.refuse_output_over_inputs(args.samples_out, inputs, option="--samples-out")
     plan = load_plan(args.config, overrides=args.overrides)
-    result = audit_dataset(
-        plan,
-        args.dataset,
-        eval_dataset=args.eval_dataset,
-        vocab=args.vocab,
-        language=args.language,
-        tokenizer=args.tokenizer,
-        formatter=args.formatter,
-    )
+    with SamplesOut(args, plan) as samples_out:
+        result = audit_dataset(
+            plan,
+            args.dataset,
+            eval_dataset=args.eval_dataset,
+            vocab=args.vocab,
+            language=args.language,
+            tokenizer=args.tokenizer,
+            formatter=args.formatter,
+            on_sample=samples_out.write if args.samples_out else None,
+        )
     fail_on = Severity.parse(args.fail_on)
     findings = sort_findings(result.findings)
     full = args.format in ("json", "sarif")
@@ -108,6 +118,44 @@ def run(args: argparse.Namespace) -> int:
     )
     common.emit(render(doc, args.format), args.output)
     return exit_code(findings, fail_on)
+
+
+class SamplesOut:
+    """``--samples-out``: one JSON object a line, written as the audit streams, so that
+    memory does not grow with the rows. Never over an input: the metadata files are
+    located (first line only) and checked before the file is opened."""
+
+    def __init__(self, args: argparse.Namespace, plan: Any) -> None:
+        self._path, self._handle = args.samples_out, None
+        if self._path:
+            from harness.audit.plan_audit import dataset_source
+
+            source = dataset_source(plan, args.dataset, args.eval_dataset, args.formatter)
+            files = [path for _, path in source.files]
+            common.refuse_output_over_inputs(self._path, files, option="--samples-out")
+
+    def __enter__(self) -> SamplesOut:
+        if self._path:
+            from harness.errors import HarnessError
+
+            try:
+                self._handle = open(self._path, "w", encoding="utf-8", errors="backslashreplace")
+            except OSError as error:
+                raise HarnessError(
+                    f"cannot write {self._path}: {error.strerror}",
+                    fix="choose a writable --samples-out path",
+                ) from None
+        return self
+
+    def write(self, item: SampleResult) -> None:
+        import json
+
+        assert self._handle is not None
+        self._handle.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
 
 def cap_rows(findings: list[Finding], limit: int) -> list[Finding]:
