@@ -16,7 +16,7 @@ from harness.audit.limits import EvalSplit, Limits
 from harness.audit.result import AuditResult, SampleResult
 from harness.audit.row_checks import RowChecks
 from harness.audit.samples import DatasetSource, Sample
-from harness.audit.split import split_eval
+from harness.audit.split import eval_positions
 from harness.audit.tokenizer import ENCODE_CHUNK, TextTokenizer
 from harness.audit.totals import Records, Totals
 from harness.audit.verdict import judge
@@ -134,7 +134,7 @@ def _eval_rows(
             listed.append(index)
             speakers.append(sample.speaker)
     try:
-        chosen, _ = split_eval(listed, speakers, eval_split.size, eval_split.max_size)
+        chosen = eval_positions(speakers, eval_split.size, eval_split.max_size)
     except HarnessError as error:
         return frozenset(), "automatic", error.one_line()
-    return frozenset(chosen), "automatic", None
+    return frozenset(listed[i] for i in chosen), "automatic", None
