@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     label = "measured" if rows == args.clips else f"measured on {rows} rows, scaled x{scale:.1f}"
     print(
         f"audit, in-process:               {audit_s:6.2f} s (median of {ROUNDS} runs, as below; "
-        f"{len(result.kept())} of {len(result.samples)} kept)"
+        f"{result.totals.count(kept=True)} of {result.samples_total} kept)"
     )
     print(f"audit, command, text output:     {text_s:6.2f} s")
     print(f"audit, command, --format json:   {json_s:6.2f} s")

@@ -52,14 +52,27 @@ def coverage(
 ) -> Coverage:
     """Characters of the cleaned texts; spaces are [SPACE] and other whitespace is dropped
     by the Whitespace pre-tokenizer, so neither counts."""
-    seen = Counter("".join(texts))
-    for char in [c for c in seen if c.isspace()]:
-        del seen[char]
-    missing = tuple(sorted((c for c in seen if c not in vocab), key=lambda c: (-seen[c], c)))
-    samples_with: Counter[str] = Counter()
-    for chars in unk_per_text:
-        samples_with.update(set(chars))
-    return Coverage(seen, missing, dict(samples_with), _block(language, seen, vocab))
+    counter = CoverageCounter()
+    for text, chars in zip(texts, unk_per_text, strict=True):
+        counter.add(text, chars)
+    return counter.result(vocab, language)
+
+
+class CoverageCounter:
+    """Coverage summed text by text: memory of the distinct characters, not of the texts."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self.samples_with: Counter[str] = Counter()
+
+    def add(self, text: str, unk_chars: Iterable[str]) -> None:
+        self.seen.update(text)
+        self.samples_with.update(set(unk_chars))
+
+    def result(self, vocab: Mapping[str, int], language: str) -> Coverage:
+        seen = Counter({c: n for c, n in self.seen.items() if not c.isspace()})
+        missing = tuple(sorted((c for c in seen if c not in vocab), key=lambda c: (-seen[c], c)))
+        return Coverage(seen, missing, dict(self.samples_with), _block(language, seen, vocab))
 
 
 def _block(language: str, seen: Counter[str], vocab: Mapping[str, int]) -> dict | None:

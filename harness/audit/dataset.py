@@ -1,18 +1,24 @@
-"""Audit a dataset: read it, tokenize every text, probe every audio header, judge each row."""
+"""Audit a dataset: stream its rows, tokenize every text, probe every audio header, judge
+each row, and sum the verdicts up (memory bounded whatever the number of rows)."""
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from harness.audit import readers
 from harness.audit.audio import AudioInfo, probe
 from harness.audit.checks import audit_findings
-from harness.audit.coverage import coverage
+from harness.audit.coverage import CoverageCounter
 from harness.audit.limits import EvalSplit, Limits
 from harness.audit.result import AuditResult, SampleResult
+from harness.audit.row_checks import RowChecks
 from harness.audit.samples import DatasetSource, Sample
-from harness.audit.split import split_eval
-from harness.audit.tokenizer import TextTokenizer
+from harness.audit.split import eval_positions
+from harness.audit.tokenizer import ENCODE_CHUNK, TextTokenizer
+from harness.audit.totals import Records, Totals
 from harness.audit.verdict import judge
 from harness.errors import HarnessError
 
@@ -34,30 +40,37 @@ def audit_source(
     eval_split: EvalSplit | None = None,
     supported: frozenset[str] | None = None,
     config: str | None = None,
+    on_sample: Callable[[SampleResult], None] | None = None,
 ) -> AuditResult:
     """Every row's verdict as XTTSDataset would reach it, plus the summary findings.
 
+    The rows stream from the metadata files through the checks into running totals, in
+    chunks of ``ENCODE_CHUNK``; only the records ``Records`` keeps stay in memory.
+    ``on_sample`` sees every row's record as it passes (``--samples-out`` writes them).
     ``eval_split`` is load_tts_samples' automatic split, used only when the source has
     no eval file; ``None`` there means the run has no eval set.
     """
     limits = limits or Limits()
     tokenizer = TextTokenizer(vocab, tokenizer_mode, supported or stock_languages())
-    metadata = readers.read(source)
-    samples = [sample for meta in metadata for sample in meta.samples]
-    encoded = tokenizer.encode_many([s.text for s in samples], language)
-    audio = _probe_all(samples)
-    roles, eval_source, split_error = _roles(source, samples, audio, eval_split)
-    results = [
-        SampleResult(
-            sample=sample,
-            role=role,
-            encoded=enc,
-            audio=info,
-            verdict=judge(sample, enc, info, limits, source.formatter),
-        )
-        for sample, role, enc, info in zip(samples, roles, encoded, audio, strict=True)
-    ]
+    audio = AudioCache()
+    eval_rows, eval_source, split_error = _eval_rows(source, audio, eval_split)
     tag = tokenizer.language_tag(language)
+    totals = Totals(tag_tokens=len(tokenizer.encode("", language).ids))
+    rows, records, chars = RowChecks(), Records(), CoverageCounter()
+    index = 0
+    for chunk in _chunks(readers.stream(source), ENCODE_CHUNK):
+        encoded = tokenizer.encode_many([s.text for s in chunk], language)
+        for sample, enc in zip(chunk, encoded, strict=True):
+            role = "eval" if index in eval_rows else sample.split
+            index += 1
+            info = audio.probe(sample.audio_path)
+            verdict = judge(sample, enc, info, limits, source.formatter)
+            item = SampleResult(sample=sample, role=role, encoded=enc, audio=info, verdict=verdict)
+            totals.add(item, source.formatter)
+            chars.add(enc.cleaned, enc.unk_chars)
+            records.offer(item, flagged=rows.add(item))
+            if on_sample is not None:
+                on_sample(item)
     result = AuditResult(
         source=source,
         language=language,
@@ -65,51 +78,63 @@ def audit_source(
         vocab_path=str(vocab),
         language_tag=tag,
         tag_is_added_token=tag in tokenizer.added_tokens,
-        tag_tokens=len(tokenizer.encode("", language).ids),
+        tag_tokens=totals.tag_tokens,
         limits=limits,
-        samples=results,
-        coverage=coverage(
-            (e.cleaned for e in encoded), (e.unk_chars for e in encoded), tokenizer.vocab, language
-        ),
+        samples=records.items,
+        coverage=chars.result(tokenizer.vocab, language),
         eval_source=eval_source,
+        totals=totals,
+        samples_not_listed=records.not_listed,
         eval_split_error=split_error,
         config=config,
     )
-    result.findings = audit_findings(result, tokenizer)
+    result.findings = audit_findings(result, tokenizer, rows.findings())
     return result
 
 
-def _probe_all(samples: list[Sample]) -> list[AudioInfo]:
-    cache: dict[str, AudioInfo] = {}
-    out = []
-    for sample in samples:
-        info = cache.get(sample.audio_path)
+def _chunks(items: Iterator[Sample], size: int) -> Iterator[list[Sample]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+class AudioCache:
+    """Header reads by path: a clip listed many times is read once. Bounded: a dataset of
+    distinct files would fill it with entries never asked for again."""
+
+    SIZE = 65_536
+
+    def __init__(self) -> None:
+        self._cache: dict[str, AudioInfo] = {}
+
+    def probe(self, path: str) -> AudioInfo:
+        info = self._cache.get(path)
         if info is None:
-            info = cache[sample.audio_path] = probe(sample.audio_path)
-        out.append(info)
-    return out
+            if len(self._cache) >= self.SIZE:
+                self._cache.clear()
+            info = self._cache[path] = probe(path)
+        return info
 
 
-def _roles(
-    source: DatasetSource,
-    samples: list[Sample],
-    audio: list[AudioInfo],
-    eval_split: EvalSplit | None,
-) -> tuple[list[str], str, str | None]:
-    """Which set each row ends in: its file's, or load_tts_samples' automatic split."""
-    roles = [s.split for s in samples]
+def _eval_rows(
+    source: DatasetSource, audio: AudioCache, eval_split: EvalSplit | None
+) -> tuple[frozenset[int], str, str | None]:
+    """Rows (by index in the stream) load_tts_samples' automatic split puts in eval.
+
+    The split shuffles every row the formatter returns, so it needs a first pass over
+    the metadata that keeps only each listed row's index and speaker.
+    """
     if source.eval_file is not None:
-        return roles, "file", None
+        return frozenset(), "file", None
     if eval_split is None:
-        return roles, "none", None
+        return frozenset(), "none", None
     # The split runs on what the formatter returns: coqui has already skipped missing audio.
-    listed = [i for i, info in enumerate(audio) if source.formatter != "coqui" or info.exists]
+    listed, speakers = array("L"), []
+    for index, sample in enumerate(readers.stream(source)):
+        if source.formatter != "coqui" or audio.probe(sample.audio_path).exists:
+            listed.append(index)
+            speakers.append(sample.speaker)
     try:
-        chosen, _ = split_eval(
-            listed, [samples[i].speaker for i in listed], eval_split.size, eval_split.max_size
-        )
+        chosen = eval_positions(speakers, eval_split.size, eval_split.max_size)
     except HarnessError as error:
-        return roles, "automatic", error.one_line()
-    for index in chosen:
-        roles[index] = "eval"
-    return roles, "automatic", None
+        return frozenset(), "automatic", error.one_line()
+    return frozenset(listed[i] for i in chosen), "automatic", None

@@ -13,6 +13,7 @@ says which option to pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.audit.dataset import audit_source, stock_languages
@@ -25,7 +26,7 @@ from harness.audit.limits import (
     limits_from_plan,
 )
 from harness.audit.readers import locate
-from harness.audit.result import AuditResult
+from harness.audit.result import AuditResult, SampleResult
 from harness.audit.samples import FORMATTERS, DatasetSource
 from harness.errors import HarnessError
 from harness.plan import Plan
@@ -41,9 +42,10 @@ def audit_dataset(
     language: str | None = None,
     tokenizer: str | None = None,
     formatter: str | None = None,
+    on_sample: Callable[[SampleResult], None] | None = None,
 ) -> AuditResult:
     """The audit of ``dataset`` under ``plan``'s limits (library defaults without a plan)."""
-    source = _source(plan, dataset, eval_dataset, formatter)
+    source = dataset_source(plan, dataset, eval_dataset, formatter)
     return audit_source(
         source,
         vocab=_vocab(plan, vocab),
@@ -53,10 +55,11 @@ def audit_dataset(
         eval_split=eval_split_from_plan(plan) if plan is not None else EvalSplit(),
         supported=stock_languages(plan.library if plan is not None else None),
         config=plan.name if plan is not None else None,
+        on_sample=on_sample,
     )
 
 
-def _source(
+def dataset_source(
     plan: Plan | None,
     dataset: str | Path | None,
     eval_dataset: str | Path | None,

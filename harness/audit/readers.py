@@ -26,6 +26,7 @@ TRAIN_NAMES = ("metadata_train.csv", "metadata.csv")
 EVAL_NAMES = ("metadata_eval.csv",)
 COQUI_HEADER = "audio_file|text|speaker_name"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg")
+SHARED_NAMES = 10_000  # distinct speaker names shared as one string each
 _OTHER_DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon"}
 
 
@@ -97,18 +98,38 @@ def detect_formatter(path: Path) -> str:
 
 
 def read(source: DatasetSource) -> list[Metadata]:
-    """Every metadata file of the dataset, train first."""
-    reader = read_coqui if source.formatter == "coqui" else read_ljspeech
-    return [reader(path, source.root, split) for split, path in source.files]
+    """Every metadata file of the dataset, train first, held in memory (small files)."""
+    metadata = []
+    for split, path in source.files:
+        meta = Metadata(path=path, split=split, formatter=source.formatter)
+        meta.samples = list(_file_rows(source.formatter, path, source.root, split))
+        metadata.append(meta)
+    return metadata
+
+
+def stream(source: DatasetSource) -> Iterator[Sample]:
+    """Every row of the dataset, train file first, one at a time (memory of one row)."""
+    for split, path in source.files:
+        yield from _file_rows(source.formatter, path, source.root, split)
+
+
+def _file_rows(formatter: str, path: Path, root: Path, split: str) -> Iterator[Sample]:
+    if formatter == "coqui":
+        with _open_text(path, newline="") as handle:
+            yield from _coqui(handle, path, root, split)
+    else:
+        with _open_text(path, newline=None) as handle:
+            yield from _ljspeech(handle, path, root, split)
 
 
 def read_coqui(path: Path, root: Path, split: str) -> Metadata:
     """Rows as ``TTS.tts.datasets.formatters.coqui`` reads them (before its exists check)."""
-    with _open_text(path, newline="") as handle:
-        return _coqui(handle, path, root, split)
+    meta = Metadata(path=path, split=split, formatter="coqui")
+    meta.samples = list(_file_rows("coqui", path, root, split))
+    return meta
 
 
-def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
+def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Iterator[Sample]:
     first_line = handle.readline().rstrip("\r\n")
     handle.seek(0)
     if first_line.startswith("\ufeff"):
@@ -122,40 +143,36 @@ def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
     fields = reader.fieldnames or []
     if "audio_file" not in fields or "text" not in fields:
         raise _header_error(path, first_line, COQUI_HEADER)
-    meta = Metadata(path=path, split=split, formatter="coqui")
-    # Rows naming one clip, file or speaker share one string for it: a million rows are a
-    # million Sample objects, and each str of its own would cost ~100 bytes more.
-    shared: dict[str, str] = {}
-    joined: dict[str, str] = {}
-    file, folder = str(path), str(root)
+    # Rows naming one speaker share one string for it (records kept for the report hold
+    # a reference each); bounded, so a file of distinct names cannot grow it without end.
+    speakers: dict[str, str] = {}
+    file, folder, rows = str(path), str(root), 0
     for row in _rows(reader, path):
         extra = row.get(None) or []  # type: ignore[call-overload]
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
-        audio_file = shared.setdefault(row["audio_file"], row["audio_file"])
-        if audio_file not in joined:
-            joined[audio_file] = os.path.join(folder, audio_file)
+        audio_file = row["audio_file"]
         speaker = row.get("speaker_name")
-        meta.samples.append(
-            Sample(
-                split=split,
-                file=file,
-                line=reader.line_num,
-                audio_file=audio_file,
-                audio_path=joined[audio_file],
-                text=str(row["text"]),  # XTTSDataset: str(sample["text"])
-                speaker=shared.setdefault(speaker, speaker) if speaker is not None else None,
-                columns=columns,
-                expected_columns=len(fields),
-                text_missing=row["text"] is None,
-            )
+        if speaker is not None and len(speakers) < SHARED_NAMES:
+            speaker = speakers.setdefault(speaker, speaker)
+        rows += 1
+        yield Sample(
+            split=split,
+            file=file,
+            line=reader.line_num,
+            audio_file=audio_file,
+            audio_path=os.path.join(folder, audio_file),
+            text=str(row["text"]),  # XTTSDataset: str(sample["text"])
+            speaker=speaker,
+            columns=columns,
+            expected_columns=len(fields),
+            text_missing=row["text"] is None,
         )
-    if not meta.samples:
+    if not rows:
         raise HarnessError(
             "has a header but no rows: the coqui formatter fails on metadata[0]",
             where=str(path),
             fix="add audio_file|text|speaker_name rows",
         )
-    return meta
 
 
 def _rows(reader: csv.DictReader, path: Path) -> Iterator[dict]:
@@ -172,13 +189,14 @@ def _rows(reader: csv.DictReader, path: Path) -> Iterator[dict]:
 
 def read_ljspeech(path: Path, root: Path, split: str) -> Metadata:
     """Rows as ``TTS.tts.datasets.formatters.ljspeech`` reads them."""
-    with _open_text(path, newline=None) as handle:
-        return _ljspeech(handle, path, root, split)
-
-
-def _ljspeech(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
     meta = Metadata(path=path, split=split, formatter="ljspeech")
+    meta.samples = list(_file_rows("ljspeech", path, root, split))
+    return meta
+
+
+def _ljspeech(handle: TextIO, path: Path, root: Path, split: str) -> Iterator[Sample]:
     # newline=None: universal newlines, like iterating over a file opened in text mode.
+    number = 0
     for number, line in enumerate(handle, start=1):
         cols = line.split("|")
         if len(cols) < 3:
@@ -188,21 +206,18 @@ def _ljspeech(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
                 where=f"{path}:{number}",
                 fix="fix or remove the line (a blank line counts)",
             )
-        meta.samples.append(
-            Sample(
-                split=split,
-                file=str(path),
-                line=number,
-                audio_file=cols[0],
-                audio_path=os.path.join(str(root), "wavs", cols[0] + ".wav"),
-                text=cols[2],  # the normalized text, line ending included, as the formatter
-                speaker="ljspeech",
-                columns=len(cols),
-            )
+        yield Sample(
+            split=split,
+            file=str(path),
+            line=number,
+            audio_file=cols[0],
+            audio_path=os.path.join(str(root), "wavs", cols[0] + ".wav"),
+            text=cols[2],  # the normalized text, line ending included, as the formatter
+            speaker="ljspeech",
+            columns=len(cols),
         )
-    if not meta.samples:
+    if not number:
         raise HarnessError("is empty", where=str(path), fix="add id|text|normalized text lines")
-    return meta
 
 
 def _check_text(path: Path) -> None:

@@ -10,6 +10,7 @@ from harness.audit.coverage import Coverage
 from harness.audit.limits import Limits
 from harness.audit.samples import DatasetSource, Sample
 from harness.audit.tokenizer import Encoded
+from harness.audit.totals import KEPT, Reservoir, Totals
 from harness.audit.verdict import Reason, Verdict
 from harness.findings import Finding
 
@@ -71,6 +72,14 @@ class SampleResult:
 
 @dataclass
 class AuditResult:
+    """Totals over every row, and the records of some rows (``samples``).
+
+    ``samples`` holds every row of a small dataset; past ``records.ALL_ROWS`` rows it holds
+    the first rows and the dropped or flagged ones up to a cap (``samples_not_listed``
+    counts the rest), so that memory does not grow with the dataset. Counts and hours come
+    from ``totals``, never from ``samples``.
+    """
+
     source: DatasetSource
     language: str
     tokenizer_mode: str
@@ -82,63 +91,64 @@ class AuditResult:
     samples: list[SampleResult]
     coverage: Coverage
     eval_source: str  # "file", "automatic" or "none"
+    totals: Totals = field(default_factory=Totals)
+    samples_not_listed: int = 0
     eval_split_error: str | None = None
     config: str | None = None  # the config whose limits were used
     findings: list[Finding] = field(default_factory=list)
 
     def in_role(self, role: str) -> list[SampleResult]:
+        """The listed records in ``role`` (all of them for a small dataset)."""
         return [s for s in self.samples if s.role == role]
 
     def kept(self, role: str | None = None) -> list[SampleResult]:
+        """The listed records that are kept (all of them for a small dataset)."""
         return [s for s in self.samples if s.verdict.kept and (role is None or s.role == role)]
 
     @property
+    def samples_total(self) -> int:
+        return self.totals.count()
+
+    @property
     def eval_samples_left(self) -> int:
-        return len(self.kept("eval"))
+        return self.totals.count("eval", kept=True)
 
     @property
     def hours(self) -> float:
-        return sum(s.hours for s in self.samples)
+        return self.totals.hours()
 
     @property
     def tokens_per_char(self) -> float | None:
         """Text tokens per character of cleaned text, the [lang] tag not counted."""
-        chars = sum(len(s.encoded.cleaned) for s in self.samples)
-        if not chars:
+        if not self.totals.chars:
             return None
-        tokens = sum(len(s.encoded.ids) - self.tag_tokens for s in self.samples)
-        return tokens / chars
+        return self.totals.tokens / self.totals.chars
 
     def drop_table(self) -> list[dict[str, Any]]:
         """Samples and hours per first drop reason (the one the trainer hits), and kept."""
-        total, hours = len(self.samples), self.hours
+        totals = self.totals
+        total, hours = totals.count(), totals.hours()
         rows = []
-        groups: list[tuple[str, list[SampleResult]]] = [
-            (reason.value, [s for s in self.samples if s.verdict.reason is reason])
-            for reason in Reason
-        ]
-        groups.append(("kept", self.kept()))
-        for name, members in groups:
-            if not members and name != "kept":
+        for name in [reason.value for reason in Reason] + [KEPT]:
+            members = totals.of(name)
+            if not members.total and name != KEPT:
                 continue
-            row_hours = sum(s.hours for s in members)
             rows.append(
                 {
                     "reason": name,
-                    "count": len(members),
-                    "hours": row_hours,
-                    "share": len(members) / total if total else 0.0,
-                    "hours_share": row_hours / hours if hours else 0.0,
-                    "train": sum(1 for s in members if s.role == "train"),
-                    "eval": sum(1 for s in members if s.role == "eval"),
+                    "count": members.total,
+                    "hours": members.hours,
+                    "share": members.total / total if total else 0.0,
+                    "hours_share": members.hours / hours if hours else 0.0,
+                    "train": members.count["train"],
+                    "eval": members.count["eval"],
                 }
             )
         return rows
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe data for --format json and the HTML report (harness/report/html_dataset)."""
-        kept = self.kept()
-        durations = [s.verdict.duration_s for s in self.samples]
+        totals = self.totals
         return {
             "dataset": str(self.source.root),
             "dataset_files": {
@@ -158,26 +168,36 @@ class AuditResult:
                 "tag_tokens": self.tag_tokens,
             },
             "limits": self.limits.to_dict(),
-            "samples_total": len(self.samples),
-            "samples_kept": len(kept),
-            "hours_total": self.hours,
-            "hours_kept": sum(s.hours for s in kept),
+            "samples_total": totals.count(),
+            "samples_kept": totals.count(kept=True),
+            "hours_total": totals.hours(),
+            "hours_kept": totals.hours(kept=True),
             "splits": {
                 role: {
-                    "samples": len(self.in_role(role)),
-                    "hours": sum(s.hours for s in self.in_role(role)),
-                    "kept": len(self.kept(role)),
-                    "kept_hours": sum(s.hours for s in self.kept(role)),
+                    "samples": totals.count(role),
+                    "hours": totals.hours(role),
+                    "kept": totals.count(role, kept=True),
+                    "kept_hours": totals.hours(role, kept=True),
                 }
                 for role in ("train", "eval")
             },
             "eval_samples_left": self.eval_samples_left,
-            "drops": [row for row in self.drop_table() if row["reason"] != "kept"],
+            "drops": [row for row in self.drop_table() if row["reason"] != KEPT],
             "vocab_coverage": self.coverage.to_dict(),
             "tokens_per_char": self.tokens_per_char,
             "distributions": {
-                "text_tokens": {"values": [s.verdict.text_tokens for s in self.samples]},
-                "durations": {"values": [d for d in durations if d is not None]},
+                "text_tokens": _distribution(totals.text_tokens),
+                "durations": _distribution(totals.durations),
             },
             "samples": [s.to_dict() for s in self.samples],
+            "samples_listed": len(self.samples),
+            "samples_not_listed": self.samples_not_listed,
         }
+
+
+def _distribution(reservoir: Reservoir) -> dict[str, Any]:
+    """The values to plot: all of them, or a uniform sample of ``RESERVOIR`` of them."""
+    out: dict[str, Any] = {"values": reservoir.to_list()}
+    if reservoir.seen > len(reservoir.values):
+        out["sampled_from"] = reservoir.seen
+    return out

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from harness.commands import common
 
 if TYPE_CHECKING:
-    from harness.audit.result import AuditResult
+    from harness.audit.result import AuditResult, SampleResult
     from harness.findings import Finding
 
 ROWS_SHOWN = 10  # per-row findings of one code shown in text and md; json has them all
@@ -64,6 +64,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"text/md: list every per-row finding, not the first {ROWS_SHOWN} of each code",
     )
+    parser.add_argument(
+        "--samples-out",
+        metavar="FILE",
+        help="write every row's record (the objects of --format json's 'samples') to FILE "
+        "as JSON Lines, one row at a time: json lists all rows of a small dataset but only "
+        "the first and the dropped or flagged ones of a large one. Example: "
+        "xtts-harness audit after.toml --dataset data --samples-out rows.jsonl",
+    )
     common.add_format(parser)
     common.add_fail_on(parser)
     common.add_overrides(parser)
@@ -77,18 +85,20 @@ def run(args: argparse.Namespace) -> int:
     from harness.plan.load import load_plan
     from harness.report import ReportDocument, render
 
-    common.refuse_output_over_inputs(
-        args.output, [args.config, args.dataset, args.eval_dataset, args.vocab]
-    )
+    inputs = [args.config, args.dataset, args.eval_dataset, args.vocab]
+    common.refuse_output_over_inputs(args.output, inputs)
+    common.refuse_output_over_inputs(args.samples_out, inputs, option="--samples-out")
     plan = load_plan(args.config, overrides=common.with_tokenizer(args))
-    result = audit_dataset(
-        plan,
-        args.dataset,
-        eval_dataset=args.eval_dataset,
-        vocab=args.vocab,
-        language=args.language,
-        formatter=args.formatter,
-    )
+    with SamplesOut(args, plan) as samples_out:
+        result = audit_dataset(
+            plan,
+            args.dataset,
+            eval_dataset=args.eval_dataset,
+            vocab=args.vocab,
+            language=args.language,
+            formatter=args.formatter,
+            on_sample=samples_out.write if args.samples_out else None,
+        )
     fail_on = Severity.parse(args.fail_on)
     findings = sort_findings(result.findings)
     full = args.format in ("json", "sarif")
@@ -102,6 +112,44 @@ def run(args: argparse.Namespace) -> int:
     )
     common.emit(render(doc, args.format), args.output)
     return exit_code(findings, fail_on)
+
+
+class SamplesOut:
+    """``--samples-out``: one JSON object a line, written as the audit streams, so that
+    memory does not grow with the rows. Never over an input: the metadata files are
+    located (first line only) and checked before the file is opened."""
+
+    def __init__(self, args: argparse.Namespace, plan: Any) -> None:
+        self._path, self._handle = args.samples_out, None
+        if self._path:
+            from harness.audit.plan_audit import dataset_source
+
+            source = dataset_source(plan, args.dataset, args.eval_dataset, args.formatter)
+            files = [path for _, path in source.files]
+            common.refuse_output_over_inputs(self._path, files, option="--samples-out")
+
+    def __enter__(self) -> SamplesOut:
+        if self._path:
+            from harness.errors import HarnessError
+
+            try:
+                self._handle = open(self._path, "w", encoding="utf-8", errors="backslashreplace")
+            except OSError as error:
+                raise HarnessError(
+                    f"cannot write {self._path}: {error.strerror}",
+                    fix="choose a writable --samples-out path",
+                ) from None
+        return self
+
+    def write(self, item: SampleResult) -> None:
+        import json
+
+        assert self._handle is not None
+        self._handle.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
 
 def cap_rows(findings: list[Finding], limit: int) -> list[Finding]:
@@ -138,8 +186,8 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
     """Short lines for the text and Markdown outputs (JSON carries the full result)."""
     from harness.audit.durations import format_hours
 
-    limits = result.limits
-    totals = {
+    limits, totals = result.limits, result.totals
+    lines = {
         "dataset": f"{result.source.root} ({result.source.formatter}; eval: {result.eval_source})",
         "max_text_length": f"{limits.max_text_tokens} tokens",
         "max_wav_length": f"{limits.max_wav_samples} samples = {limits.max_wav_seconds:.2f} s "
@@ -147,8 +195,8 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
         "vocab": result.vocab_path,
         "tokenizer": f"{result.tokenizer_mode}, language {result.language} "
         f"(tag {result.language_tag})",
-        "kept": f"{len(result.kept())} of {_samples(len(result.samples))}, "
-        f"{format_hours(sum(s.hours for s in result.kept()))} of {format_hours(result.hours)}",
+        "kept": f"{totals.count(kept=True)} of {_samples(totals.count())}, "
+        f"{format_hours(totals.hours(kept=True))} of {format_hours(totals.hours())}",
         "eval samples left": str(result.eval_samples_left),
     }
     table = {
@@ -157,7 +205,7 @@ def summary_sections(result: AuditResult) -> dict[str, Any]:
         f"eval {row['eval']}"
         for row in result.drop_table()
     }
-    return {"dataset audit": totals, "drop table (first reason the trainer hits)": table}
+    return {"dataset audit": lines, "drop table (first reason the trainer hits)": table}
 
 
 def _samples(count: int) -> str:
