@@ -129,7 +129,7 @@ def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Metadata:
     joined: dict[str, str] = {}
     file, folder = str(path), str(root)
     for row in _rows(reader, path):
-        extra = row.get(None) or []  # type: ignore[call-overload]
+        extra = row.get(None) or []
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
         audio_file = shared.setdefault(row["audio_file"], row["audio_file"])
         if audio_file not in joined:
