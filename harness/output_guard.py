@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from harness.errors import HarnessError
 
 PathLike = str | os.PathLike[str]
+# What an audit hook's "open" event may name: bytes paths too.
+AnyPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 
 @dataclass
@@ -36,7 +38,7 @@ _ACTIVE: _Watch | None = None
 _HOOKED = False
 
 
-def _identity(path: PathLike) -> tuple[int, int] | None:
+def _identity(path: AnyPath) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
     except (OSError, ValueError):

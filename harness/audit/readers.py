@@ -148,7 +148,7 @@ def _coqui(handle: TextIO, path: Path, root: Path, split: str) -> Iterator[Sampl
     speakers: dict[str, str] = {}
     file, folder, rows = str(path), str(root), 0
     for row in _rows(reader, path):
-        extra = row.get(None) or []  # type: ignore[call-overload]
+        extra = row.get(None) or []
         columns = sum(1 for name in fields if row.get(name) is not None) + len(extra)
         audio_file = row["audio_file"]
         speaker = row.get("speaker_name")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from harness.commands import common
+
+if TYPE_CHECKING:
+    from harness.findings import Finding
+    from harness.report.document import ReportDocument
+    from harness.runcheck import RunCheck
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     return doc.exit_code()
 
 
-def document(result, fail_on: str):  # type: ignore[no-untyped-def]
+def document(result: RunCheck, fail_on: str) -> ReportDocument:
     from harness.findings import Severity
     from harness.report.document import ReportDocument
 
@@ -69,16 +75,16 @@ def document(result, fail_on: str):  # type: ignore[no-untyped-def]
     )
 
 
-def render_doc(doc, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
-    from harness.report.document import render
+def render_doc(doc: ReportDocument, args: argparse.Namespace) -> str:
+    from harness.report.formats import render
 
     return render(doc, args.format, color=common.color(args))
 
 
-def _follow(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _follow(args: argparse.Namespace) -> RunCheck:
     from harness.runcheck.follow import follow
 
-    def on_new(findings) -> None:  # type: ignore[no-untyped-def]
+    def on_new(findings: list[Finding]) -> None:
         for finding in findings:
             print(f"{finding.code} [{finding.severity.value}] {finding.message}",
                   file=sys.stderr, flush=True)  # fmt: skip

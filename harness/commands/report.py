@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from harness.commands import common
+
+if TYPE_CHECKING:
+    from harness.report.document import ReportDocument
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     return write_outputs(doc, args.output, args.markdown, title=args.title)
 
 
-def _add_run(doc, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+def _add_run(doc: ReportDocument, args: argparse.Namespace) -> None:
     """check-run's findings join the hazards; its summary and curves get their section."""
     from harness.findings import sort_findings
     from harness.report.html_run import RUN_KEY

@@ -9,7 +9,7 @@ here: the command decides where the result goes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from harness.findings import Finding
 from harness.fix.edits import CannotFix, Edit
 from harness.fix.fixers import FIXERS
 
+# apply_toml, apply_yaml, apply_json, apply_python: the text with the edits applied.
+Writer = Callable[[str, list[Edit]], str]
 WRITERS = {".toml": "apply_toml", ".yaml": "apply_yaml", ".yml": "apply_yaml",
            ".json": "apply_json", ".py": "apply_python"}  # fmt: skip
 
@@ -76,7 +78,7 @@ def fix_file(
     return result
 
 
-def _writer(path: Path):  # type: ignore[no-untyped-def]
+def _writer(path: Path) -> Writer:
     import importlib
 
     name = WRITERS.get(path.suffix.lower())
@@ -90,7 +92,7 @@ def _writer(path: Path):  # type: ignore[no-untyped-def]
     return getattr(importlib.import_module(f"harness.fix.{module}"), name)
 
 
-def _apply_together(writer, text: str, edits: list[Edit]) -> str:  # type: ignore[no-untyped-def]
+def _apply_together(writer: Writer, text: str, edits: list[Edit]) -> str:
     """All of one finding's edits, or none (CannotFix): half a fix can be worse than none."""
     for edit in edits:
         text = writer(text, [edit])

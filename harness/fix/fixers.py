@@ -15,6 +15,7 @@ from harness.findings import Finding
 from harness.fix.edits import CannotFix, Edit
 from harness.plan.defaults import load_table
 from harness.plan.model import Plan
+from harness.plan.source import Source
 from harness.schedule import PER_EPOCH_SCHEDULER_NEVER_STEPPED, compute_schedule
 
 # The last milestone lands at this share of the run; the others keep their proportions.
@@ -40,7 +41,7 @@ def _edit(plan: Plan, code: str, key: str, value: object, near: str | None = Non
     )
 
 
-def _explicit_source(plan: Plan, key: str):  # type: ignore[no-untyped-def]
+def _explicit_source(plan: Plan, key: str) -> Source | None:
     setting = plan.setting(key)
     return setting.source if setting is not None and not setting.source.is_default else None
 

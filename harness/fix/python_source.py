@@ -10,7 +10,7 @@ neighbour (``scheduler_after_epoch=False`` next to ``lr_scheduler_params=...``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from harness.fix.edits import CannotFix, Edit
 
@@ -53,7 +53,8 @@ class _Replace:  # built lazily so that importing this module needs no libcst
         import libcst as cst
         from libcst.metadata import PositionProvider
 
-        leaf, line = _leaf(edit), edit.line or edit.anchor_line
+        # apply_python refuses an edit with neither line nor anchor_line before this.
+        leaf, line = _leaf(edit), cast(int, edit.line or edit.anchor_line)
         inserting = edit.line is None
         new_value = cst.parse_expression(
             python_literal(edit.rename_to if edit.rename_to else edit.value)

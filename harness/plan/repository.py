@@ -357,7 +357,9 @@ def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
     names: set[str] = set()
     for scope in scopes:
         for node in ast.walk(scope):
-            value = node.value if isinstance(node, ast.Assign) else None
+            if not isinstance(node, ast.Assign):
+                continue
+            value = node.value
             if isinstance(value, ast.Attribute) and value.attr == "train_step":
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names

@@ -167,7 +167,7 @@ _UNKNOWN_INDEX: list[tuple[Plan, dict[str, Any]]] = []  # the last plan's index 
 def _unknown_index(plan: Plan) -> dict[str, Any]:
     """The plan's unknown keys by name, built once per plan (rules locate each of them)."""
     if not _UNKNOWN_INDEX or _UNKNOWN_INDEX[0][0] is not plan:
-        index = {}
+        index: dict[str, Any] = {}
         for setting in plan.unknown_keys:
             index.setdefault(setting.key, setting)
         _UNKNOWN_INDEX[:] = [(plan, index)]

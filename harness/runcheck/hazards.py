@@ -65,7 +65,7 @@ def _never_changed(run: RunCheck) -> Iterator[Finding]:
         return
     index = alignment.optimizer_step(observed.lr_steps)
     meant = curve[index[index < len(curve)]]
-    changes = np.flatnonzero(meant != meant[0]) if len(meant) else []
+    changes: np.ndarray | list[int] = np.flatnonzero(meant != meant[0]) if len(meant) else []
     if not len(changes):
         return
     batch = int(observed.lr_steps[changes[0]])

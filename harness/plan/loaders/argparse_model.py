@@ -17,7 +17,7 @@ import ast
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.plan.loaders.pyscope import ModuleInfo
 from harness.plan.loaders.static_eval import (
@@ -211,10 +211,10 @@ class _Rejected(Exception):
 class _ArgumentParser(argparse.ArgumentParser):
     """argparse that raises instead of printing and exiting."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _Rejected(message)
 
-    def exit(self, status: int = 0, message: str | None = None):  # type: ignore[override]
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         raise _Rejected(message or "exits (e.g. --help or --version)")
 
     def print_help(self, file: Any = None) -> None:
@@ -257,7 +257,9 @@ def _argument_count(parser: _Parser) -> int:
 def _owner(evaluator: Evaluator, node: ast.expr, ctx: Context, parsers: dict[int, Any]) -> Any:
     if isinstance(node, ast.Name):
         binding, scope = evaluator.lookup(node.id, ctx)
-        if binding is None or binding.kind != "value" or not isinstance(binding.node, ast.Call):
+        if binding is None or scope is None:  # lookup gives a binding with its scope
+            return None
+        if binding.kind != "value" or not isinstance(binding.node, ast.Call):
             return None
         return _owner(evaluator, binding.node, Context(scope, binding.at, binding.block), parsers)
     if not isinstance(node, ast.Call):
@@ -268,7 +270,9 @@ def _owner(evaluator: Evaluator, node: ast.expr, ctx: Context, parsers: dict[int
     made: Any = None
     if name == "ArgumentParser":
         made = _Parser(node, ctx)
-    elif name in ("add_argument_group", "add_mutually_exclusive_group"):
+    elif name in ("add_argument_group", "add_mutually_exclusive_group") and isinstance(
+        node.func, ast.Attribute
+    ):
         made = _owner(evaluator, node.func.value, ctx, parsers)
     elif name == "add_subparsers" and isinstance(node.func, ast.Attribute):
         parent = _owner(evaluator, node.func.value, ctx, parsers)

@@ -79,12 +79,12 @@ def read_launcher(path: Path, display: str) -> list[CommandLine]:
         except ValueError:
             continue  # unbalanced quotes: not a line we can read
         tokens = [t for t in tokens if t not in ("$@", "$*")]
-        if len(tokens) == 1 and _ASSIGN.match(tokens[0]):
-            name, value = _ASSIGN.match(tokens[0]).groups()
+        if len(tokens) == 1 and (assign := _ASSIGN.match(tokens[0])):
+            name, value = assign.groups()
             variables[name] = value
             continue
-        if tokens[:1] == ["export"] and len(tokens) == 2 and _ASSIGN.match(tokens[1]):
-            name, value = _ASSIGN.match(tokens[1]).groups()
+        if tokens[:1] == ["export"] and len(tokens) == 2 and (assign := _ASSIGN.match(tokens[1])):
+            name, value = assign.groups()
             variables[name] = value
             continue
         while tokens and (_ASSIGN.match(tokens[0]) or tokens[0] in _PREFIXES):

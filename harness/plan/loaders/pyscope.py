@@ -15,6 +15,7 @@ import ast
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 _block_ids = itertools.count(1)
 
@@ -38,11 +39,14 @@ class Binding:
         return self.at[0]
 
 
+NodeT = TypeVar("NodeT", bound=ast.AST)
+
+
 @dataclass
-class Site:
+class Site(Generic[NodeT]):
     """A call or an attribute assignment, with where it runs."""
 
-    node: ast.AST
+    node: NodeT  # a call: the ast.Call; an assignment: its Attribute or Subscript target
     scope: Scope
     at: tuple[int, int]  # the statement holding it: bindings before it are visible
     block: tuple[int, ...]
@@ -95,8 +99,8 @@ class ModuleInfo:
     text: str
     tree: ast.Module
     scope: Scope = field(init=False)
-    calls: list[Site] = field(default_factory=list)
-    assignments: list[Site] = field(default_factory=list)
+    calls: list[Site[ast.Call]] = field(default_factory=list)
+    assignments: list[Site[ast.expr]] = field(default_factory=list)
     blocks: dict[int, Block] = field(default_factory=dict)
     stmt_blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> block
     _lines: list[bytes] | None = None

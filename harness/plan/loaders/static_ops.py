@@ -14,6 +14,7 @@ import math
 import operator
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -29,7 +30,7 @@ class _Unresolved:
 
 UNRESOLVED: Any = _Unresolved()
 
-BUILTINS = {
+BUILTINS: dict[str, Callable[..., Any]] = {
     "int": int,
     "float": float,
     "str": str,
@@ -45,7 +46,11 @@ BUILTINS = {
     "tuple": tuple,
 }
 PATH_CLASSES = {"Path", "PurePath", "PosixPath", "PurePosixPath"}
-OS_PATH = {"join": posixpath.join, "basename": posixpath.basename, "dirname": posixpath.dirname}
+OS_PATH: dict[str, Callable[..., str]] = {
+    "join": posixpath.join,
+    "basename": posixpath.basename,
+    "dirname": posixpath.dirname,
+}
 MATH_CONSTANTS = {"inf": math.inf, "nan": math.nan, "pi": math.pi, "e": math.e}
 # Pure methods of str and dict that scripts use to canonicalise a value.
 STR_METHODS = frozenset(
