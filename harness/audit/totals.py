@@ -15,7 +15,7 @@ import random
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.audit.verdict import Reason
 
@@ -71,7 +71,7 @@ class Reservoir:
     value while there are fewer, so small datasets plot exactly what they hold."""
 
     def __init__(self, typecode: str, size: int = RESERVOIR, seed: int = 0):
-        self.values = array(typecode)
+        self.values: array[Any] = array(typecode)  # 'd' seconds or 'i' token counts
         self.seen = 0
         self._size = size
         self._random = random.Random(seed)

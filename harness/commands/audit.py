@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from harness.commands import common
 
@@ -120,7 +120,8 @@ class SamplesOut:
     located (first line only) and checked before the file is opened."""
 
     def __init__(self, args: argparse.Namespace, plan: Any) -> None:
-        self._path, self._handle = args.samples_out, None
+        self._path = args.samples_out
+        self._handle: TextIO | None = None
         if self._path:
             from harness.audit.plan_audit import dataset_source
 
