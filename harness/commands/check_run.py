@@ -70,7 +70,7 @@ def document(result, fail_on: str):  # type: ignore[no-untyped-def]
 
 
 def render_doc(doc, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
-    from harness.report.document import render
+    from harness.report.formats import render
 
     return render(doc, args.format, color=common.color(args))
 
