@@ -3,8 +3,9 @@ and the ``Example:`` of each command's ``--help``.
 
 An example is a line that starts with ``xtts-harness`` in a fenced code block, an inline
 code span with at least one argument, a ``#   xtts-harness ...`` comment of a TOML file, or
-the text after "Example:" in a command's description. Usage synopses (``[--format ...]``,
-``CANDIDATE``, ``NAME|PATH``) are not examples and are left out.
+each ``xtts-harness ...`` after "Example:" (or a later colon) in a command's description.
+Usage synopses (``[--format ...]``, ``CANDIDATE``, ``NAME|PATH``) are not examples and are
+left out.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ PROGRAM = "xtts-harness"
 PLACEHOLDER = re.compile(r"\[|\||\.\.\.|\b[A-Z][A-Z_]{2,}\b")
 FENCE = re.compile(r"^(```|~~~)")
 INLINE = re.compile(r"`(xtts-harness [^`]+)`")
-EXAMPLE = re.compile(r"Example: (xtts-harness .+?)(?: \((?=[a-z])|$)")
+# Starts after "Example:" or a later colon; ends at " (", at ". " and a capital, or the end.
+EXAMPLE = re.compile(r"(?:Example|[a-z-]): (xtts-harness .+?)(?: \((?=[a-z])|\. (?=[A-Z])|$)")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def run_cli(argv: tuple[str, ...] | list[str], cwd: Path) -> subprocess.Complete
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clone's layout: the repository's folders linked in, the files examples name."""
     root = tmp_path_factory.mktemp("clone")
-    for name in ("baselines", "docs", "harness", "tests"):
+    for name in ("baselines", "docs", "examples", "harness", "tests"):
         (root / name).symlink_to(ROOT / name)
     demo = root / AMHARIC
     demo.mkdir(parents=True)

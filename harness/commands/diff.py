@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "unless --all. Example: xtts-harness diff gokhaneraslan-head "
         "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml. A command "
         "line after -- is a candidate too: xtts-harness diff gokhaneraslan-head -- python "
-        "train.py --lang am",
+        "examples/webui_fork/headlessXttsTrain.py --lang am",
     )
     parser.add_argument("reference", metavar="REFERENCE", help="baseline name or config path")
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to compare")

@@ -14,7 +14,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Load CANDIDATE (coqpit JSON, run folder, TOML/YAML, or a Python training "
         "script, read without running it), compare it with a reference baseline and report "
         "hazards. Example: xtts-harness lint experiments/amharic_bpe/after.toml. A command line "
-        "after -- is read as it runs: xtts-harness lint -- python train.py --lang am "
+        "after -- is read as it runs: xtts-harness lint -- python "
+        "examples/webui_fork/headlessXttsTrain.py --lang am "
         "(a .sh launcher works too)",
     )
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="config to check")

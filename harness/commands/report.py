@@ -21,8 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "not given say so. Example: xtts-harness report --baseline gokhaneraslan-head "
         "experiments/amharic_bpe/before.toml experiments/amharic_bpe/after.toml "
         "--dataset experiments/amharic_bpe/data -o reports/amharic/index.html. A command "
-        "line after -- is a candidate too: xtts-harness report -o r.html -- python train.py "
-        "--lang am",
+        "line after -- is a candidate too: xtts-harness report -o r.html -- python "
+        "examples/webui_fork/headlessXttsTrain.py --lang am",
     )
     parser.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="configs to report on")
     parser.add_argument(

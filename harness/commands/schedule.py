@@ -15,7 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "gradient accumulation, the forced optimizer step at each epoch end). Example: "
         "xtts-harness schedule experiments/amharic_bpe/before.toml --dataset-size 12000. Like "
         "lint, it reads a script, a .sh launcher or a command line after --: xtts-harness "
-        "schedule --dataset-size 12000 -- python train.py --lr 1e-5",
+        "schedule --dataset-size 12000 -- python examples/webui_fork/headlessXttsTrain.py "
+        "--epochs 3",
     )
     parser.add_argument("configs", nargs="+", metavar="CONFIG", help="configs to schedule")
     parser.add_argument(

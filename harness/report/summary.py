@@ -166,7 +166,7 @@ def verdict_lines(doc: Any) -> list[str]:
     """The report's verdict for a terminal: per config its status and its top errors and
     warnings (info notes stay in the report), then the ablation verdicts: what ``report``
     prints after writing the files."""
-    from harness.report.collect import ABLATION_KEY
+    from harness.report.document import ABLATION_KEY
 
     lines = ["verdict:"]
     for v in verdicts([p.name for p in doc.plans], doc.findings):

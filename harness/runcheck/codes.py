@@ -148,7 +148,7 @@ CODES: dict[str, FindingCode] = {
         ),
         _run_code(
             "R107",
-            "no-checkpoint-written",
+            "run-wrote-no-checkpoint",
             WARNING,
             "the run has trained but written no checkpoint",
             _doc(
