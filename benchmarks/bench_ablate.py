@@ -113,7 +113,8 @@ def main() -> None:
 
     import torch
 
-    from harness.ablate.runner import import_trainer_modules, quiet_libraries
+    from harness.ablate.quiet import quiet_libraries
+    from harness.ablate.runner import import_trainer_modules
     from harness.ablate.spec import load_spec
 
     quiet_libraries()

@@ -27,6 +27,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PRUNERS = ("median", "none")
 DEFAULT_STORAGE_DIR = ".xtts-harness"  # under the current directory, like .pytest_cache
 DEFAULT_STORAGE_FILE = "studies.db"
+DATA_KEYS = ("path", "train", "eval", "language", "vocab", "held_out", "held_out_language")
 TOP_KEYS = ("study", "data", "overrides", "factors", "search")
 STUDY_KEYS = (
     "name", "base", "scale", "device", "precision", "seeds", "steps", "eval_every",
@@ -101,9 +102,11 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class Scale:
-    """``tiny``: small GPT from scratch on CPU. Otherwise an XTTS v2 checkpoint directory."""
+    """``tiny``: small GPT from scratch on CPU. ``miniature``: a miniature release folder
+    (``xtts-harness ablate build-base``), fine-tuned like the real one. Otherwise an XTTS
+    v2 checkpoint directory (full scale)."""
 
-    kind: str  # "tiny" | "checkpoint"
+    kind: str  # "tiny" | "miniature" | "checkpoint"
     checkpoint_dir: Path | None = None
 
     @property
@@ -135,6 +138,7 @@ class AblationSpec:
     grace_period: int = 60
     max_retry: int = 2
     overrides: dict[str, Any] = field(default_factory=dict)
+    held_out: DataSpec | None = None  # a base language's eval clips: forgetting
 
     @property
     def arms(self) -> list[Arm]:
@@ -157,6 +161,24 @@ class AblationSpec:
             factor = next(f for f in self.factors if f.name == factor_name)
             out.update(factor.level(level_name).overrides)
         return out
+
+    def regime(self) -> dict[str, Any]:
+        """What a verdict comes from, for its label (scale, model size, steps, seeds)."""
+        layers = None
+        if self.scale.kind in ("tiny", "miniature"):
+            from harness.ablate.assets import TINY_MODEL_ARGS
+
+            layers = TINY_MODEL_ARGS["gpt_layers"]
+        return {
+            "scale": self.scale.kind,
+            "gpt_layers": layers,
+            "steps": self.steps,
+            "seeds": len(self.seeds),
+            "grad_accum_steps": self.plan.known("grad_accum_steps", 1),
+            "lr": self.plan.known("lr"),
+            "precision": self.precision,
+            "language": self.data.language,
+        }
 
     def protocol(self) -> dict[str, Any]:
         """What makes two trials comparable; stored in the study, checked on --resume."""
@@ -211,6 +233,7 @@ def load_spec(
         max_retry=_optional_int(study, "max_retry", where) or 2,
         overrides=overrides,
     )
+    spec = dataclasses.replace(spec, held_out=_held_out(data.get("data", {}), spec))
     reserved = {"seed"} | {p.key for p in (spec.search.params if spec.search else ())}
     clash = [f.name for f in spec.factors if f.name in reserved]
     if clash:
@@ -422,12 +445,14 @@ def _scale(study: Mapping[str, Any], spec_path: Path) -> Scale:
             where=f"{spec_path}: study.scale",
             fix='use scale = "tiny" or the folder holding model.pth, dvae.pth, mel_stats.pth',
         )
-    return Scale("checkpoint", folder)
+    from harness.ablate.miniature.layout import is_miniature
+
+    return Scale("miniature" if is_miniature(folder) else "checkpoint", folder)
 
 
 def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
     table = _table(data, "data", str(spec_path))
-    _check_keys(table, ("path", "train", "eval", "language", "vocab"), str(spec_path), "data.")
+    _check_keys(table, DATA_KEYS, str(spec_path), "data.")
     folder = (spec_path.parent / str(table.get("path", "data"))).resolve()
     train = str(table.get("train", "metadata_train.csv"))
     evals = str(table.get("eval", "metadata_eval.csv"))
@@ -451,6 +476,32 @@ def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
         )
     language = table.get("language") or plan.known("language") or "en"
     return DataSpec(folder, train, evals, str(language), vocab_path)
+
+
+def _held_out(table: Mapping[str, Any], spec: AblationSpec) -> DataSpec | None:
+    """The forgetting eval set: ``data.held_out`` (a coqui-format folder, its eval file is
+    used) in ``data.held_out_language``; on a miniature release, by default its first base
+    language's held-out clips."""
+    value, language = table.get("held_out"), table.get("held_out_language")
+    if value is None and spec.scale.kind == "miniature" and spec.scale.checkpoint_dir:
+        from harness.ablate.miniature.layout import held_out_languages
+
+        found = held_out_languages(spec.scale.checkpoint_dir)
+        language = language or (found[0] if found else None)
+        if language is None:
+            return None
+        value = str(spec.scale.checkpoint_dir / "held_out" / str(language))
+    if value is None:
+        return None
+    folder = (spec.path.parent / str(value)).resolve()
+    evals = folder / spec.data.eval
+    if not evals.is_file() or not language:
+        raise HarnessError(
+            f"held-out set {folder} needs {spec.data.eval} and data.held_out_language",
+            where=f"{spec.path}: data.held_out",
+            fix='e.g. held_out = "base_eval" and held_out_language = "en"',
+        )
+    return DataSpec(folder, spec.data.eval, spec.data.eval, str(language), spec.data.vocab)
 
 
 def _seeds(value: Any, where: str) -> tuple[int, ...]:

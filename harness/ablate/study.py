@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.ablate.progress import Progress, QueueProgress, RichProgress, drain
+from harness.ablate.progress import Progress, QueueProgress, drain, make_progress
 from harness.ablate.spec import AblationSpec, Arm, apply_overrides, default_workdir
 from harness.ablate.storage import Heartbeat, open_storage, redact, study_lock
 from harness.errors import HarnessError
@@ -103,7 +103,6 @@ def _check_existing(study: Any, spec: AblationSpec, url: str, *, resume: bool) -
 
 def _describe(study: Any, spec: AblationSpec) -> None:
     """What the report needs to read the study without the spec."""
-    study.set_user_attr(PROTOCOL_ATTR, spec.protocol())
     study.set_user_attr("spec", str(spec.path))
     study.set_user_attr("base_config", str(spec.base))
     study.set_user_attr("objective", f"eval {spec.objective}")
@@ -111,6 +110,12 @@ def _describe(study: Any, spec: AblationSpec) -> None:
         "factors", [{"name": f.name, "levels": [lv.name for lv in f.levels]} for f in spec.factors]
     )
     study.set_user_attr("search_params", [p.key for p in spec.search.params] if spec.search else [])
+    study.set_user_attr("regime", spec.regime())
+    if spec.held_out is not None:
+        study.set_user_attr("held_out", {"language": spec.held_out.language})
+    # Last: a study with its protocol is fully described (a kill -9 before this line
+    # leaves none, and --resume describes it again).
+    study.set_user_attr(PROTOCOL_ATTR, spec.protocol())
 
 
 def enqueue_factorial(study: Any, spec: AblationSpec) -> int:
@@ -265,6 +270,7 @@ def execute_trial(
         cache_dir=workdir / "cache",
         device=device,
         precision=precision,
+        held_out=spec.held_out,
     )
     hooks = _OptunaHooks(trial, _kind(trial) == "search", progress, worker)
     try:
@@ -300,6 +306,9 @@ def _record(trial: Any, result: Any) -> None:
     trial.set_user_attr("samples", result.samples)
     trial.set_user_attr("train_curve", [[s, round(v, 6)] for s, v in result.train_curve])
     trial.set_user_attr("extras", result.extras)
+    if result.held_out_curve:  # the second objective: eval loss on a held-out base language
+        trial.set_user_attr("held_out_value", result.held_out_value)
+        trial.set_user_attr("held_out_curve", [[s, round(v, 6)] for s, v in result.held_out_curve])
 
 
 def _fail(
@@ -404,7 +413,7 @@ def run_worker(spec: AblationSpec, storage_url: str, progress: Progress, worker:
 
 def configure_process(spec: AblationSpec, workers: int) -> int:
     """Threads for this worker (cores / workers unless the spec says), before any trial."""
-    from harness.ablate.runner import quiet_libraries
+    from harness.ablate.quiet import quiet_libraries
 
     if spec.device == "cpu":
         os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # effective before torch loads
@@ -423,17 +432,23 @@ def run_study(
     workers: int = 1,
     resume: bool = False,
     progress: Progress | None = None,
+    devices: tuple[str, ...] = (),
 ) -> Any:
-    """Run the whole study with ``workers`` processes (1: this process); return the study."""
-    from harness.ablate.runner import quiet_libraries
+    """Run the whole study with ``workers`` processes (1: this process), or one worker
+    per GPU of ``devices`` (each sees only its GPU); return the study."""
+    from harness.ablate.prepare import prepare_assets
+    from harness.ablate.quiet import quiet_libraries
 
     quiet_libraries()
     study = prepare_study(spec, storage_url, resume=resume)
+    spec = prepare_assets(spec)  # final files before any worker reads them
     own_progress = progress is None
     if progress is None:
-        progress = RichProgress(spec.name, spec.total_trials, finished_count(study))
+        progress = make_progress(spec.name, spec.total_trials, finished_count(study))
     try:
-        if workers <= 1:
+        if devices:
+            _run_processes(spec, storage_url, len(devices), progress, devices)
+        elif workers <= 1:
             configure_process(spec, 1)
             run_worker(spec, storage_url, progress)
         else:
@@ -459,13 +474,19 @@ def finished_count(study: Any) -> int:
     )
 
 
-def _run_processes(spec: AblationSpec, storage_url: str, workers: int, progress: Progress) -> None:
+def _run_processes(
+    spec: AblationSpec,
+    storage_url: str,
+    workers: int,
+    progress: Progress,
+    devices: tuple[str, ...] = (),
+) -> None:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     processes = [
         context.Process(
             target=_worker_process,
-            args=(spec, storage_url, queue, index, workers),
+            args=(spec, storage_url, queue, index, workers, devices[index] if devices else None),
             name=f"xtts-harness-worker-{index}",
         )
         for index in range(workers)
@@ -486,8 +507,16 @@ def _run_processes(spec: AblationSpec, storage_url: str, workers: int, progress:
 
 
 def _worker_process(
-    spec: AblationSpec, storage_url: str, queue: Any, index: int, workers: int
+    spec: AblationSpec,
+    storage_url: str,
+    queue: Any,
+    index: int,
+    workers: int,
+    device: str | None = None,
 ) -> None:
+    if device is not None:  # before torch initialises CUDA in this process: only this GPU
+        os.environ["CUDA_VISIBLE_DEVICES"] = device
+        spec = dataclasses.replace(spec, device="cuda")
     _die_with_parent()
     progress = QueueProgress(queue)
     try:
