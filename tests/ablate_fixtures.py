@@ -42,8 +42,15 @@ extras.ema.decay = 0.9
 """
 
 
-def write_miniature_spec(folder: Path, *, name: str = "mini", seeds: int = 3, steps: int = 4,
-                         eval_every: int = 2, scale: Path = RELEASE) -> Path:  # fmt: skip
+def write_miniature_spec(
+    folder: Path,
+    *,
+    name: str = "mini",
+    seeds: int = 3,
+    steps: int = 4,
+    eval_every: int = 2,
+    scale: Path = RELEASE,
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / f"{name}.toml"
     spec.write_text(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("TTS")
-from ablate_fixtures import RELEASE, run_small_study, write_miniature_spec  # noqa: E402
+from ablate_fixtures import RELEASE, run_small_study, write_miniature_spec
 
 pytestmark = pytest.mark.ablate
 
@@ -35,12 +35,19 @@ def test_a_trial_starts_from_the_copied_release_with_the_vocab_grown(tmp_path):
     spec = prepare_assets(load_spec(write_miniature_spec(tmp_path)))
     result = run_trial(
         TrialRequest(
-            plan=spec.plan, data=spec.data, scale=spec.scale, seed=0, steps=2,
-            eval_every=2, objective="loss_mel_ce", output_dir=tmp_path / "out",
-            cache_dir=tmp_path / "runs" / "mini" / "cache", held_out=spec.held_out,
+            plan=spec.plan,
+            data=spec.data,
+            scale=spec.scale,
+            seed=0,
+            steps=2,
+            eval_every=2,
+            objective="loss_mel_ce",
+            output_dir=tmp_path / "out",
+            cache_dir=tmp_path / "runs" / "mini" / "cache",
+            held_out=spec.held_out,
             eval_at_start=True,
         )
-    )  # fmt: skip
+    )
     loaded = result.extras["checkpoint"]
     assert loaded["padded_rows"] > 300  # [am], the Ethiopic characters, the merges
     assert [s for s, _ in result.curve] == [0, 2] and len(result.held_out_curve) == 2

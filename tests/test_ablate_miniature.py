@@ -65,8 +65,14 @@ def test_build_base_runs_end_to_end_at_a_reduced_size(tmp_path):
     pytest.importorskip("TTS")
     from harness.ablate.miniature.release import SETTINGS, build_release
 
-    small = {**SETTINGS, "train_clips": 4, "held_out_clips": 2, "dvae_steps": 2,
-             "gpt_steps": 3, "learned_min": 0.0}  # fmt: skip
+    small = {
+        **SETTINGS,
+        "train_clips": 4,
+        "held_out_clips": 2,
+        "dvae_steps": 2,
+        "gpt_steps": 3,
+        "learned_min": 0.0,
+    }
     result = build_release(tmp_path / "release", small)
     assert not result.reused and is_miniature(result.folder)
     assert result.manifest["files"] == file_hashes(result.folder)

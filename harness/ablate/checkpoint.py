@@ -120,3 +120,13 @@ def pad_text_rows(state: dict[str, Any], target: dict[str, Any]) -> int:
         mean = old.float().mean(dim=0, keepdim=True).to(old.dtype)
         state[name] = torch.cat([old, mean.expand(want - have, *old.shape[1:])], dim=0)
     return want - have
+
+
+def save_gpt_weights(model: Any, path: Path) -> None:
+    """The trained GPT as a release-layout checkpoint: {"model": {"gpt.*": ...}}, atomically."""
+    from harness.ablate.assets import save_atomic
+
+    state = {f"gpt.{k}": v.detach().cpu().clone() for k, v in model.xtts.gpt.state_dict().items()}
+    state = {k: v for k, v in state.items() if not k.startswith("gpt.gpt_inference")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic({"model": state, "config": {}}, path)

@@ -378,7 +378,9 @@ class _Session:
             else:
                 self._epoch_end()
         if req.save_weights is not None:
-            _save_gpt(trainer.model, req.save_weights)
+            from harness.ablate.checkpoint import save_gpt_weights
+
+            save_gpt_weights(trainer.model, req.save_weights)
         return TrialResult(
             value=self.curve[-1][1],
             curve=self.curve,
@@ -474,16 +476,6 @@ class _Session:
 
             gc.collect()
             torch.cuda.empty_cache()
-
-
-def _save_gpt(model: Any, path: Path) -> None:
-    """The trained GPT as a release-layout checkpoint: {"model": {"gpt.*": ...}}, atomically."""
-    from harness.ablate.assets import save_atomic
-
-    state = {f"gpt.{k}": v.detach().cpu().clone() for k, v in model.xtts.gpt.state_dict().items()}
-    state = {k: v for k, v in state.items() if not k.startswith("gpt.gpt_inference")}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomic({"model": state, "config": {}}, path)
 
 
 def _reset_peak_memory() -> None:

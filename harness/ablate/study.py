@@ -20,14 +20,13 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import socket
 import time
 from pathlib import Path
 from typing import Any
 
-from harness.ablate.progress import Progress, QueueProgress, drain, make_progress
+from harness.ablate.progress import Progress, make_progress
 from harness.ablate.spec import AblationSpec, Arm, apply_overrides, default_workdir
 from harness.ablate.storage import Heartbeat, open_storage, redact, study_lock
 from harness.errors import HarnessError
@@ -411,20 +410,6 @@ def run_worker(spec: AblationSpec, storage_url: str, progress: Progress, worker:
         ran += 1
 
 
-def configure_process(spec: AblationSpec, workers: int) -> int:
-    """Threads for this worker (cores / workers unless the spec says), before any trial."""
-    from harness.ablate.quiet import quiet_libraries
-
-    if spec.device == "cpu":
-        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # effective before torch loads
-    quiet_libraries()
-    import torch
-
-    threads = spec.threads or max(1, (os.cpu_count() or 1) // max(1, workers))
-    torch.set_num_threads(threads)
-    return threads
-
-
 def run_study(
     spec: AblationSpec,
     storage_url: str,
@@ -438,6 +423,7 @@ def run_study(
     per GPU of ``devices`` (each sees only its GPU); return the study."""
     from harness.ablate.prepare import prepare_assets
     from harness.ablate.quiet import quiet_libraries
+    from harness.ablate.workers import configure_process, run_processes
 
     quiet_libraries()
     study = prepare_study(spec, storage_url, resume=resume)
@@ -447,12 +433,12 @@ def run_study(
         progress = make_progress(spec.name, spec.total_trials, finished_count(study))
     try:
         if devices:
-            _run_processes(spec, storage_url, len(devices), progress, devices)
+            run_processes(spec, storage_url, len(devices), progress, devices)
         elif workers <= 1:
             configure_process(spec, 1)
             run_worker(spec, storage_url, progress)
         else:
-            _run_processes(spec, storage_url, workers, progress)
+            run_processes(spec, storage_url, workers, progress)
     finally:
         if own_progress:
             progress.close()
@@ -472,71 +458,3 @@ def finished_count(study: Any) -> int:
     return sum(
         t.state in finished and t.number not in retried for t in study.get_trials(deepcopy=False)
     )
-
-
-def _run_processes(
-    spec: AblationSpec,
-    storage_url: str,
-    workers: int,
-    progress: Progress,
-    devices: tuple[str, ...] = (),
-) -> None:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    processes = [
-        context.Process(
-            target=_worker_process,
-            args=(spec, storage_url, queue, index, workers, devices[index] if devices else None),
-            name=f"xtts-harness-worker-{index}",
-        )
-        for index in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        while any(p.is_alive() for p in processes):
-            drain(queue, progress, timeout=0.5)
-        drain(queue, progress, timeout=0.1)
-    except KeyboardInterrupt:
-        for process in processes:
-            process.terminate()
-        raise
-    failed = [p.name for p in processes if p.exitcode != 0]
-    if failed:
-        progress.note(f"workers that did not finish cleanly: {', '.join(failed)}")
-
-
-def _worker_process(
-    spec: AblationSpec,
-    storage_url: str,
-    queue: Any,
-    index: int,
-    workers: int,
-    device: str | None = None,
-) -> None:
-    if device is not None:  # before torch initialises CUDA in this process: only this GPU
-        os.environ["CUDA_VISIBLE_DEVICES"] = device
-        spec = dataclasses.replace(spec, device="cuda")
-    _die_with_parent()
-    progress = QueueProgress(queue)
-    try:
-        configure_process(spec, workers)
-        run_worker(spec, storage_url, progress, index)
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
-    except Exception as error:
-        progress.note(f"worker {index} stopped: {type(error).__name__}: {error}")
-        raise SystemExit(1) from None
-
-
-def _die_with_parent() -> None:
-    """Linux: end this worker when the parent dies (even by kill -9), like its trials."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass

@@ -23,9 +23,15 @@ def study_summary(study: Any) -> dict[str, Any]:
     metric = objective.removeprefix("eval ")
     language = regime.get("language")
     objectives = [
-        _objective(trials, factors, "value", metric, f"eval {metric}" + (
-            f" on the new language ({language})" if language else ""), label)
-    ]  # fmt: skip
+        _objective(
+            trials,
+            factors,
+            "value",
+            metric,
+            f"eval {metric}" + (f" on the new language ({language})" if language else ""),
+            label,
+        )
+    ]
     held_out = attrs.get("held_out")
     if held_out:
         name = f"eval {metric} on held-out {held_out['language']} (forgetting)"
@@ -43,7 +49,12 @@ def study_summary(study: Any) -> dict[str, Any]:
         "trials": trials,
         "arms": arms,
         "effects": effects,
-        "verdicts": [e["verdict"] for e in effects],
+        # Every objective's verdicts, each saying which objective it is about.
+        "verdicts": [
+            v if len(objectives) == 1 else f"{o['name']}: {v}"
+            for o in objectives
+            for v in o["verdicts"]
+        ],
         "objectives": objectives,
         "regime": regime,
         "regime_label": label,
@@ -73,6 +84,7 @@ def _objective(
         effect["verdict"] = stats.verdict(effect, name, label)
     return {
         "name": name,
+        "curve": "curve" if field == "value" else "held_out_curve",
         "metric": metric,
         "arms": arms,
         "effects": effects,

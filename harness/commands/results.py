@@ -69,9 +69,13 @@ def _counts(summary: dict[str, Any]) -> str:
 def _objectives(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Each objective's arms, effects and verdicts (older studies: the one objective)."""
     return summary.get("objectives") or [
-        {"name": summary["objective"], "arms": summary["arms"],
-         "effects": summary["effects"], "verdicts": summary["verdicts"]}
-    ]  # fmt: skip
+        {
+            "name": summary["objective"],
+            "arms": summary["arms"],
+            "effects": summary["effects"],
+            "verdicts": summary["verdicts"],
+        }
+    ]
 
 
 def _text(summary: dict[str, Any]) -> str:

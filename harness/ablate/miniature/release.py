@@ -35,10 +35,10 @@ SETTINGS: dict[str, Any] = {
     "train_clips": 48,  # per language
     "held_out_clips": 8,  # per language, sentences the training set never has
     "num_codes": 256,
-    "dvae_steps": 60,
-    "gpt_steps": 300,
+    "dvae_steps": 40,
+    "gpt_steps": 120,
     "batch_size": 8,
-    "lr": 1e-3,
+    "lr": 1.5e-3,
     "seed": 20261201,
     "learned_min": 0.30,  # the build fails unless pretraining lowers held-out loss this much
 }
@@ -51,8 +51,8 @@ PRETRAIN_CONFIG: dict[str, Any] = {
     "lr_scheduler_params": {"milestones": [10**9], "gamma": 0.5},
     "scheduler_after_epoch": True,
     "model_args": {
-        "max_conditioning_length": 132300,
-        "min_conditioning_length": 66150,
+        "max_conditioning_length": 44100,  # 1-2 s prompts: pretraining is about the codes
+        "min_conditioning_length": 22050,
         "max_wav_length": 242550,
         "max_text_length": 200,
         "gpt_use_masking_gt_prompt_approach": True,
@@ -179,8 +179,11 @@ def _pretrain(release: Path, work: Path, data: dict[str, Any], settings: dict[st
     from harness.plan.mapping import raw_from_mapping
 
     plan = build_plan(raw_from_mapping(PRETRAIN_CONFIG, name="miniature-pretraining", path=None))
-    overrides = {"lr": settings["lr"], "batch_size": settings["batch_size"],
-                 "eval_batch_size": settings["batch_size"]}  # fmt: skip
+    overrides = {
+        "lr": settings["lr"],
+        "batch_size": settings["batch_size"],
+        "eval_batch_size": settings["batch_size"],
+    }
     plan = apply_overrides(plan, overrides, release / "config.json", "pretraining")
     specs = [
         DataSpec(d.folder, d.train, d.eval, lang, release / "vocab.json")

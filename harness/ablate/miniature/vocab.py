@@ -82,8 +82,9 @@ def learn_merges(texts: Sequence[str], alphabet: Sequence[str]) -> list[tuple[st
     return [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in merges]
 
 
-def extend(base: dict[str, Any], tag: str, alphabet: Sequence[str],
-           merges: Sequence[tuple[str, str]]) -> dict[str, Any]:  # fmt: skip
+def extend(
+    base: dict[str, Any], tag: str, alphabet: Sequence[str], merges: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
     """A copy of ``base`` with ``tag``, ``alphabet`` and ``merges`` appended (ids kept)."""
     out = json.loads(json.dumps(base))  # deep copy; the base is never modified
     vocab: dict[str, int] = out["model"]["vocab"]
@@ -98,9 +99,16 @@ def extend(base: dict[str, Any], tag: str, alphabet: Sequence[str],
 
     if not any(t["content"] == tag for t in out["added_tokens"]):
         out["added_tokens"].append(
-            {"id": append(tag), "special": True, "content": tag, "single_word": False,
-             "lstrip": False, "rstrip": False, "normalized": False}
-        )  # fmt: skip
+            {
+                "id": append(tag),
+                "special": True,
+                "content": tag,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+            }
+        )
     for char in alphabet:
         append(char)
     written = out["model"]["merges"]
