@@ -46,7 +46,7 @@ def write_miniature_spec(
     folder: Path,
     *,
     name: str = "mini",
-    seeds: int = 3,
+    seeds: int = 2,
     steps: int = 4,
     eval_every: int = 2,
     scale: Path = RELEASE,

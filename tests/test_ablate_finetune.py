@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("TTS")
-from ablate_fixtures import RELEASE, run_small_study, write_miniature_spec
+from ablate_fixtures import RELEASE, write_miniature_spec
 
 pytestmark = pytest.mark.ablate
-
-
-@pytest.fixture(scope="session")
-def small_study(tmp_path_factory) -> str:
-    """One completed miniature study (2 arms x 3 seeds x 4 steps), shared by the tests
-    that only read it."""
-    return run_small_study(tmp_path_factory.mktemp("small-study"))
 
 
 def _sha(path: Path) -> str:
@@ -72,9 +65,9 @@ def test_results_show_both_objectives_with_their_regime(small_study, capsys):
     ]
     label = summary["regime_label"]
     assert label.startswith("miniature fine-tune, 2-layer GPT, 4 optimizer steps")
-    assert "3 seeds" in label and "confirm at full scale" in label
+    assert "2 seeds" in label and "confirm at full scale" in label
     for objective in summary["objectives"]:
-        assert [a["n"] for a in objective["arms"]] == [3, 3]
+        assert [a["n"] for a in objective["arms"]] == [2, 2]
         (verdict,) = objective["verdicts"]
         assert verdict.endswith(f"From: {label}.")
         assert "made" in verdict or "smallest effect this design detects" in verdict

@@ -116,6 +116,14 @@ def _devices(text: str | None) -> tuple[str, ...]:
         raise HarnessError(
             f"--devices {text!r} is not a list of distinct GPU indices", fix="e.g. --devices 0,1"
         )
+    import torch
+
+    count = torch.cuda.device_count()
+    if max(int(i) for i in ids) >= count:
+        raise HarnessError(
+            f"--devices {text} names a GPU this machine lacks (torch sees {count})",
+            fix="list GPUs from 0 to the count minus one, or leave --devices out (CPU)",
+        )
     return ids
 
 
