@@ -14,8 +14,9 @@ language and held-out base language) with ``Trainer.eval_epoch``:
 Each side runs --rounds times, alternating, after one warm-up trial each (imports, the
 database's tables, the worker's sample check: once per worker, not per trial; the
 checkpoint copy and the extended vocab are made once, before both; the harness's warm-up
-is printed as its first-trial cost). The medians are compared. The target (issue 4) is an overhead of at most 5% per trial. No GPU is lent to
-this machine, so only the miniature scale on CPU is measured.
+is printed as its first-trial cost). The medians are compared. The target (issue 4) is
+an overhead of at most 5% per trial. No GPU is lent to this machine, so only the
+miniature scale on CPU is measured.
 Usage: python benchmarks/bench_ablate.py [--steps 60] [--eval-every 20] [--rounds 3]
 """
 
