@@ -158,7 +158,7 @@ def test_markdown_summary_has_verdicts_findings_and_ablation(written) -> None:
     text = written[2].read_text(encoding="utf-8")
     assert "| **amharic-bpe-before** | ❌ blocked by" in text
     assert "#### Most important findings" in text and "`S102`" in text
-    assert "#### Ablation verdicts" in text and "- ema: no detectable effect" in text
+    assert "#### Ablation verdicts" in text and "- ema (on vs off): no difference detected" in text
     assert "eval samples left after filtering" in text
     for payload in PAYLOADS:
         assert payload not in text  # no raw HTML reaches the PR comment

@@ -45,5 +45,13 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def held_out_languages(folder: Path) -> list[str]:
+    """The base languages with held-out clips, in the release's order (en first)."""
     base = folder / "held_out"
-    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    if not base.is_dir():
+        return []
+    present = {p.name for p in base.iterdir() if p.is_dir()}
+    try:
+        order = json.loads((folder / "config.json").read_text(encoding="utf-8"))["languages"]
+    except (OSError, ValueError, KeyError):
+        order = []
+    return [x for x in order if x in present] + sorted(present - set(order))
