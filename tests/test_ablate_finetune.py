@@ -77,13 +77,16 @@ def test_results_show_both_objectives_with_their_regime(small_study, capsys):
 
 
 def _legacy_copy(folder: Path) -> Path:
-    """The miniature release with model.pth in the legacy format (config an XttsConfig)."""
+    """The miniature release with model.pth in the legacy format of the original XTTS v2
+    release: its "config" an XttsConfig object, pickled under the classes' old module."""
     import torch
     from TTS.tts.configs.xtts_config import XttsConfig
+    from TTS.tts.models.xtts import _legacy_safe_globals
 
     shutil.copytree(RELEASE, folder)
     state = torch.load(folder / "model.pth", map_location="cpu", weights_only=True)
-    torch.save({"model": state["model"], "config": XttsConfig()}, folder / "model.pth")
+    with _legacy_safe_globals():  # the classes pickle under TTS.tts.models.xtts, as then
+        torch.save({"model": state["model"], "config": XttsConfig()}, folder / "model.pth")
     with pytest.raises(Exception, match="Weights only load failed"):
         torch.load(folder / "model.pth", weights_only=True)
     return folder
