@@ -128,7 +128,11 @@ def extend_vocab(base_path: Path, out: Path, language: str, texts: Sequence[str]
     from harness.audit.vocab_check import check_vocab
 
     base = json.loads(base_path.read_text(encoding="utf-8"))
-    alphabet = script_characters(language)
+    # The script, and any other character of the text the base lacks (e.g. "?" in a base
+    # trained on sentences that all end with "."): an [UNK] drops the whole sample.
+    script = script_characters(language)
+    known = set(base["model"]["vocab"]) | set(script)
+    alphabet = [*script, *sorted({c for t in texts for c in t if not c.isspace()} - known)]
     grown = extend(base, f"[{language}]", alphabet, learn_merges(texts, alphabet))
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(grown, ensure_ascii=False) + "\n", encoding="utf-8")
