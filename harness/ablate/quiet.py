@@ -64,4 +64,6 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
     warnings.filterwarnings("ignore", message="In 2.9, this function's implementation")
     logging.getLogger("transformers").setLevel(logging.ERROR)
-    logging.getLogger("optuna").setLevel(logging.WARNING)
+    import optuna  # its import sets its logger to INFO: set the level after it
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
