@@ -106,5 +106,21 @@ def test_demo_spec_loads_and_is_a_2x2_with_3_seeds():
     spec = load_spec(DEMO / "ablation.toml")
     assert [f.name for f in spec.factors] == ["ema", "warmup"]
     assert spec.seeds == (0, 1, 2) and spec.factorial_trials == 12
-    assert spec.scale.kind == "tiny"
+    assert spec.scale.kind == "miniature"  # the shipped miniature release
     assert spec.plan.known("extras.ema.enabled") is False  # after.toml: EMA off
+    assert spec.plan.known("lr") == 5e-06  # the candidate's fine-tuning LR, not overridden
+    assert spec.held_out is not None and spec.held_out.language == "en"  # forgetting
+
+
+def test_devices_must_name_gpus_this_machine_has(capsys):
+    pytest.importorskip("torch")
+    from harness.cli import main
+
+    spec = str(DEMO / "ablation.toml")
+    assert main(["ablate", spec, "--devices", "0,x"]) == 2
+    assert "not a list of distinct GPU indices" in capsys.readouterr().err
+    import torch
+
+    missing = str(torch.cuda.device_count())
+    assert main(["ablate", spec, "--devices", missing]) == 2
+    assert "names a GPU this machine lacks" in capsys.readouterr().err

@@ -237,3 +237,39 @@ def _wait_for_complete_and_running(url: str, worker: subprocess.Popen):
         if TrialState.COMPLETE in states and TrialState.RUNNING in states:
             return study
     raise AssertionError("the worker did not complete a trial in time")
+
+
+def test_a_study_cut_off_while_being_described_gets_its_factors_on_resume(tmp_path):
+    """kill -9 in the first seconds: the study exists but not all its attributes do. The
+    protocol attribute is written last, so --resume sees it missing and describes again."""
+    import optuna
+
+    from harness.ablate.study import prepare_study
+    from harness.ablate.summary import study_summary
+
+    spec = load_spec(write_spec(tmp_path, EMA_FACTOR))
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    cut = optuna.create_study(study_name="t", storage=url)
+    cut.set_user_attr("spec", str(spec.path))  # the first attribute, then the kill
+    study = prepare_study(spec, url, resume=True)
+    summary = study_summary(study)
+    assert summary["factors"] == [{"name": "ema", "levels": ["off", "on"]}]
+    assert len(summary["arms"]) == 2 and len(study.trials) == 4
+
+
+def test_without_a_terminal_ablate_prints_a_line_per_trial_start_and_eval():
+    import io
+
+    from harness.ablate.progress import LineProgress
+
+    out = io.StringIO()
+    progress = LineProgress("t", 2, 0, stream=out)
+    progress.trial_started(0, 0, "ema=off seed 0", 4)
+    progress.trial_eval(0, 0, 2, 5.25)
+    progress.trial_finished(0, 0, "trial   0  ema=off seed 0  loss_mel_ce 5.2500")
+    assert out.getvalue().splitlines() == [
+        "study t: 0 of 2 trials done",
+        "trial   0  ema=off seed 0  started (4 steps, worker 0)",
+        "trial   0  step 2: eval 5.2500",
+        "trial   0  ema=off seed 0  loss_mel_ce 5.2500  (1/2)",
+    ]

@@ -1,4 +1,5 @@
-"""One trial on the tiny scale: the real GPTTrainer through the real trainer.Trainer."""
+"""One trial of the demo spec (a fine-tune of the miniature release): the real GPTTrainer
+through the real trainer.Trainer."""
 
 from __future__ import annotations
 
@@ -27,8 +28,11 @@ def cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return load_spec(DEMO / "ablation.toml")
+def demo(cache):
+    from harness.ablate.prepare import prepare_assets
+
+    spec = dataclasses.replace(load_spec(DEMO / "ablation.toml"), workdir=cache / "runs")
+    return prepare_assets(spec)  # the extended vocab, the checkpoint copy
 
 
 def request(demo, cache: Path, out: Path, *, seed=0, steps=4, eval_every=2, **overrides):
@@ -42,7 +46,7 @@ def request(demo, cache: Path, out: Path, *, seed=0, steps=4, eval_every=2, **ov
         eval_every=eval_every,
         objective="loss_mel_ce",
         output_dir=out,
-        cache_dir=cache,
+        cache_dir=demo.workdir / "cache",
     )
 
 

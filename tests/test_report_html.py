@@ -160,7 +160,7 @@ def test_markdown_summary_has_verdicts_findings_and_ablation(written) -> None:
     # L401 is an info note there and "before" is not blocked while the dataset is clean.
     assert "| **amharic-bpe-before** | ⚠️ 3 warnings | 0 | 3 |" in text
     assert "#### Most important findings" in text and "`S102`" in text
-    assert "#### Ablation verdicts" in text and "- ema: no detectable effect" in text
+    assert "#### Ablation verdicts" in text and "- ema (on vs off): no difference detected" in text
     assert "eval samples left after filtering" in text
     for payload in PAYLOADS:
         assert payload not in text  # no raw HTML reaches the PR comment

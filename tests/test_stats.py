@@ -40,8 +40,8 @@ def test_main_effects_and_interaction_of_a_2x2_are_paired_by_seed():
     assert effects["ema x warmup"]["mean"] == pytest.approx(0.1, abs=0.03)
     assert effects["ema"]["p"] < 0.01  # the 0.3 seed-to-seed spread is paired away
     assert effects["ema"]["n"] == 5 and effects["ema"]["seeds_excluded"] == []
-    verdict = stats.verdict(effects["ema"], "loss_mel_ce")
-    assert verdict.startswith("ema: on vs off lowers eval loss_mel_ce by 0.1")
+    verdict = stats.verdict(effects["ema"], "eval loss_mel_ce")
+    assert verdict.startswith("ema on (vs off) made eval loss_mel_ce better (lower) by 0.1")
     assert "5 seeds" in verdict
 
 
@@ -78,9 +78,9 @@ def test_no_detectable_effect_says_how_many_seeds_would_settle_it():
     noise = {s: [0.05 * math.sin(5 * s + 2 * i) for i in range(4)] for s in range(3)}
     obs = two_by_two(range(3), effect_ema=0.01, effect_warmup=0.0, interaction=0.0, noise=noise)
     ema = stats.factor_effects(obs, FACTORS)[0]
-    text = stats.verdict(ema, "loss_mel_ce")
-    assert text.startswith("ema: no detectable effect at 3 seeds")
-    assert f"about {ema['seeds_needed']} seeds needed to detect a difference of" in text
+    text = stats.verdict(ema, "eval loss_mel_ce")
+    assert text.startswith("ema (on vs off): no difference detected in eval loss_mel_ce")
+    assert "the smallest effect this design detects with 80% power is" in text
     assert ema["seeds_needed"] > 3
 
 
@@ -106,3 +106,34 @@ def test_arm_interval_is_student_t():
     arm = stats.mean_ci([4.0, 4.2, 4.4])
     low, high = scipy_stats.t.interval(0.95, 2, loc=4.2, scale=scipy_stats.sem([4.0, 4.2, 4.4]))
     assert (arm["ci_low"], arm["ci_high"]) == pytest.approx((low, high))
+
+
+def _two_arm_effect(on: list[float], off: list[float]):
+    from harness.ablate import stats
+
+    rows = [("off", s, v) for s, v in enumerate(off)] + [("on", s, v) for s, v in enumerate(on)]
+    observations = [stats.Observation({"ema": lv}, s, v) for lv, s, v in rows]
+    return stats.factor_effects(observations, [("ema", ["off", "on"])])[0]
+
+
+def test_a_clear_effect_is_worded_better_or_worse_with_its_interval_and_origin():
+    from harness.ablate import stats
+
+    effect = _two_arm_effect(on=[1.3, 1.35, 1.55], off=[1.0, 1.1, 1.2])
+    text = stats.verdict(effect, "eval loss_mel_ce", "miniature fine-tune, 3 seeds")
+    assert text.startswith("ema on (vs off) made eval loss_mel_ce worse (higher) by 0.3 (95% CI")
+    assert "d_z" not in text and text.endswith("From: miniature fine-tune, 3 seeds.")
+
+
+def test_an_interval_covering_zero_says_no_difference_and_the_smallest_detectable_effect():
+    from harness.ablate import stats
+
+    effect = _two_arm_effect(on=[1.3, 1.0, 1.25], off=[1.0, 1.1, 1.2])
+    assert effect["ci_low"] < 0 < effect["ci_high"]
+    text = stats.verdict(effect, "eval loss_mel_ce")
+    smallest = stats.smallest_detectable(3, effect["sd"])
+    assert "no difference detected" in text
+    assert f"the smallest effect this design detects with 80% power is {smallest:.3g}" in text
+    # That effect is the one the power search of seeds_needed settles at these 3 seeds.
+    assert stats.seeds_needed(smallest / effect["sd"]) == 3
+    assert stats.seeds_needed(0.9 * smallest / effect["sd"]) > 3

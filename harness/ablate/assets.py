@@ -80,12 +80,12 @@ def prepare_tiny_assets(
         num_audio_codes=num_audio_codes,
     )
     if not assets.mel_stats.exists():
-        _save_atomic(torch.ones(80), assets.mel_stats)
+        save_atomic(torch.ones(80), assets.mel_stats)
     if not assets.dvae_stub.exists():
-        _save_atomic({}, assets.dvae_stub)
+        save_atomic({}, assets.dvae_stub)
     if not assets.dvae_small.exists():
         dvae = _fitted_dvae(num_audio_codes, clips, assets.mel_stats, sample_rate)
-        _save_atomic(dvae.state_dict(), assets.dvae_small)
+        save_atomic(dvae.state_dict(), assets.dvae_small)
     return assets
 
 
@@ -125,13 +125,13 @@ def _fitted_dvae(num_codes: int, clips: list[str], mel_stats: Path, sample_rate:
             encoded = dvae.encoder(dvae.norm(spec)).permute(0, 2, 1)
             frames.append(encoded.reshape(-1, encoded.shape[-1]))
         if frames:
-            centers = _kmeans(torch.cat(frames), num_codes)
+            centers = kmeans(torch.cat(frames), num_codes)
             dvae.codebook.embed.copy_(centers.T)
             dvae.codebook.embed_avg.copy_(centers.T)
     return dvae
 
 
-def _kmeans(points: Any, k: int) -> Any:
+def kmeans(points: Any, k: int) -> Any:
     """Lloyd's k-means from k distinct random points (seeded); empty clusters stay put."""
     import torch
 
@@ -149,7 +149,7 @@ def _kmeans(points: Any, k: int) -> Any:
     return centers
 
 
-def _save_atomic(obj: Any, path: Path) -> None:
+def save_atomic(obj: Any, path: Path) -> None:
     """Write to a temporary file then rename, so a concurrent reader never sees half a file."""
     import torch
 

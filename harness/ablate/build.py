@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.ablate.assets import TINY_MODEL_ARGS, TinyAssets
+from harness.ablate.assets import TINY_MODEL_ARGS
 from harness.ablate.spec import Scale
 from harness.plan.model import Plan
 from harness.plan.source import Unknown
@@ -101,6 +101,8 @@ def architecture(scale: Scale) -> dict[str, Any]:
     if scale.kind == "tiny":
         arch.update(TINY_MODEL_ARGS)
         return arch
+    if scale.kind == "miniature":
+        arch.update(TINY_MODEL_ARGS)  # then the release's own config.json, below
     assert scale.checkpoint_dir is not None
     config_file = scale.checkpoint_dir / "config.json"
     if config_file.is_file():
@@ -163,18 +165,17 @@ def _trial_controls(config: Any, settings: TrialSettings) -> None:
     config.precision = settings.precision if config.mixed_precision else "fp16"
 
 
-def build_model(config: Any, language: str, tiny: TinyAssets | None) -> Any:
+def build_model(config: Any, language: str, small_dvae: Any = None) -> Any:
     """Construct GPTTrainer (seed torch first), teach its tokenizer the language, and on
-    the tiny scale swap in the small DVAE."""
+    the tiny and miniature scales swap in their small DVAE."""
     from TTS.tts.layers.xtts.trainer.gpt_trainer import GPTTrainer
 
-    from harness.ablate.assets import load_small_dvae
     from harness.ablate.language import accept_language
 
     model = GPTTrainer(config)
     accept_language(model.xtts.tokenizer, language)
-    if tiny is not None:
-        model.dvae = load_small_dvae(tiny)
+    if small_dvae is not None:
+        model.dvae = small_dvae
     return model
 
 

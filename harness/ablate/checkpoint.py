@@ -45,7 +45,8 @@ class LoadReport:
 
 
 def cached_copy(model_file: Path, cache_dir: Path) -> Path:
-    """A private copy of ``model_file`` in ``cache_dir`` (made once, atomically)."""
+    """A private copy of ``model_file`` in ``cache_dir``, made once, converted from the
+    legacy format if need be, and renamed into place: readers only see the final file."""
     stat = model_file.stat()
     key = f"{model_file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
     folder = Path(cache_dir) / f"checkpoint-{hashlib.sha256(key).hexdigest()[:16]}"
@@ -57,11 +58,20 @@ def cached_copy(model_file: Path, cache_dir: Path) -> Path:
     os.close(fd)
     try:
         shutil.copyfile(model_file, tmp)
+        convert_legacy(Path(tmp))
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def convert_legacy(path: Path) -> None:
+    """Let the library convert a legacy-format checkpoint (its "config" an XttsConfig
+    object) now, on this private file: it rewrites the file it loads, in place, once."""
+    from TTS.tts.models.xtts import Xtts
+
+    Xtts._load_checkpoint(None, path)  # self is not used
 
 
 def load_gpt_weights(model: Any, copy: Path) -> LoadReport:
@@ -110,3 +120,13 @@ def pad_text_rows(state: dict[str, Any], target: dict[str, Any]) -> int:
         mean = old.float().mean(dim=0, keepdim=True).to(old.dtype)
         state[name] = torch.cat([old, mean.expand(want - have, *old.shape[1:])], dim=0)
     return want - have
+
+
+def save_gpt_weights(model: Any, path: Path) -> None:
+    """The trained GPT as a release-layout checkpoint: {"model": {"gpt.*": ...}}, atomically."""
+    from harness.ablate.assets import save_atomic
+
+    state = {f"gpt.{k}": v.detach().cpu().clone() for k, v in model.xtts.gpt.state_dict().items()}
+    state = {k: v for k, v in state.items() if not k.startswith("gpt.gpt_inference")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic({"model": state, "config": {}}, path)

@@ -85,6 +85,43 @@ class RichProgress(Progress):
         self.bars.stop()
 
 
+class LineProgress(Progress):
+    """When stderr is not a terminal (CI, a log file): one line per trial start, per
+    evaluation and per finished trial, written as they happen."""
+
+    def __init__(self, study_name: str, total: int, done: int, stream: Any = None):
+        import sys
+
+        self.stream = stream or sys.stderr
+        self.total, self.done = total, done
+        self._write(f"study {study_name}: {done} of {total} trials done")
+
+    def _write(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def trial_started(self, worker: int, number: int, label: str, steps: int) -> None:
+        self._write(f"trial {number:>3}  {label}  started ({steps} steps, worker {worker})")
+
+    def trial_eval(self, worker: int, number: int, step: int, value: float) -> None:
+        self._write(f"trial {number:>3}  step {step}: eval {value:.4f}")
+
+    def trial_finished(self, worker: int, number: int, line: str) -> None:
+        self.done += 1
+        self._write(f"{line}  ({self.done}/{self.total})")
+
+    def note(self, text: str) -> None:
+        self._write(text)
+
+
+def make_progress(study_name: str, total: int, done: int) -> Progress:
+    """Bars on a terminal, plain lines otherwise."""
+    import sys
+
+    if sys.stderr.isatty():
+        return RichProgress(study_name, total, done)
+    return LineProgress(study_name, total, done)
+
+
 class QueueProgress(Progress):
     """Sends each call to the parent process (a multiprocessing queue)."""
 

@@ -18,31 +18,22 @@ written to TensorBoard as ``Ablation/eval_<objective>`` against optimizer steps.
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.ablate.build import TrialSettings, build_config, build_model
+from harness.ablate.failure import TrialFailed, failure_reason
 from harness.ablate.private import stepped_optimizers
+from harness.ablate.quiet import released_trainer_handlers
+from harness.ablate.samples import check_train_samples, load_samples
 from harness.ablate.spec import DataSpec, Scale
 from harness.plan.model import Plan
-
-SAMPLE_CHECK_LIMIT = 256  # training samples loaded up front to prove some survive the filters
-
-
-class TrialFailed(RuntimeError):
-    """The trial could not produce a valid objective; ``reason`` is one line for the user."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -58,6 +49,11 @@ class TrialRequest:
     cache_dir: Path
     device: str = "cpu"  # "cpu" | "cuda" (resolved: not "auto")
     precision: str = "fp32"  # "fp32" | "bf16" | "fp16" (resolved)
+    extra_train: tuple[DataSpec, ...] = ()  # more training languages (the base's pretraining)
+    held_out: DataSpec | None = None  # a base language's eval clips: the forgetting objective
+    eval_at_start: bool = False  # also evaluate before the first step (the untrained value)
+    from_scratch: bool = False  # a miniature scale without its model.pth (pretraining)
+    save_weights: Path | None = None  # write the trained GPT here (the miniature's model.pth)
 
 
 @dataclass
@@ -72,6 +68,12 @@ class TrialResult:
     output_path: str
     samples: dict[str, int]
     extras: dict[str, Any] = field(default_factory=dict)
+    held_out_curve: list[tuple[int, float]] = field(default_factory=list)  # forgetting
+    eval_seconds: float = 0.0  # wall time inside evaluations
+
+    @property
+    def held_out_value(self) -> float | None:
+        return self.held_out_curve[-1][1] if self.held_out_curve else None
 
     @property
     def steps_per_second(self) -> float:
@@ -103,7 +105,7 @@ def run_trial(request: TrialRequest, hooks: TrialHooks | None = None) -> TrialRe
     started = time.perf_counter()
     request.output_dir.mkdir(parents=True, exist_ok=True)
     import_trainer_modules()  # importing trainer adds its console handler: before the scope
-    with _released_trainer_handlers():
+    with released_trainer_handlers():
         session = _Session(request)
         try:
             result = session.train(hooks)
@@ -118,14 +120,6 @@ def run_trial(request: TrialRequest, hooks: TrialHooks | None = None) -> TrialRe
             session.close()
     result.seconds = time.perf_counter() - started
     return result
-
-
-def failure_reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    name = type(error).__name__
-    if "OutOfMemoryError" in name or "out of memory" in text.lower():
-        return f"out of memory: {text}"[:300]
-    return f"{name}: {text}"[:300]
 
 
 def seed_everything(seed: int) -> None:
@@ -153,25 +147,6 @@ def import_trainer_modules() -> None:
     import TTS.tts.layers.xtts.trainer.gpt_trainer  # noqa: F401
 
     torch.set_num_threads(threads)
-
-
-def load_samples(data: DataSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Any]:
-    """Train and eval samples through coqui's own loader (formatter "coqui"), and the
-    dataset entry (kept in the trial's config, so its config.json says what it read)."""
-    from TTS.config.shared_configs import BaseDatasetConfig
-    from TTS.tts.configs.shared_configs import BaseTTSConfig
-    from TTS.tts.datasets import load_tts_samples
-
-    dataset = BaseDatasetConfig(
-        formatter="coqui",
-        dataset_name="ablation",
-        path=str(data.path),
-        meta_file_train=data.train,
-        meta_file_val=data.eval,
-        language=data.language,
-    )
-    train, evals = load_tts_samples(BaseTTSConfig(datasets=[dataset]), eval_split=True)
-    return train, evals, dataset
 
 
 class _StepCounter:
@@ -214,12 +189,12 @@ class _Session:
             vocab=req.data.vocab or Path(plan.known("model_args.tokenizer_file")),
             grad_accum_steps=grad_accum,
         )
-        train_samples, eval_samples, dataset = load_samples(req.data)
-        config, tiny, checkpoint_copy = self._config(settings, train_samples)
-        config.datasets = [dataset]
+        train_samples, eval_samples, datasets = load_samples((req.data, *req.extra_train))
+        config, small_dvae, checkpoint_copy = self._config(settings, train_samples)
+        config.datasets = datasets
         _reset_peak_memory()
         seed_everything(req.seed)
-        model = build_model(config, req.data.language, tiny)
+        model = build_model(config, req.data.language, small_dvae)
         if checkpoint_copy is not None:
             from harness.ablate.checkpoint import load_gpt_weights
 
@@ -238,22 +213,34 @@ class _Session:
         self.counter = _StepCounter(self.trainer.optimizer[0])
         self.removers.append(self.counter.remove)
         self._build_loaders(train_samples, eval_samples)
+        self.held_out_loader = self._held_out_loader()
 
     def _config(self, settings: TrialSettings, samples: list[Any]) -> tuple[Any, Any, Path | None]:
-        from harness.ablate.assets import prepare_tiny_assets
+        from harness.ablate.assets import load_small_dvae, prepare_tiny_assets
         from harness.ablate.build import architecture
         from harness.ablate.checkpoint import cached_copy
 
         req = self.request
+        codes = architecture(req.scale)["gpt_num_audio_tokens"] - 2
         if req.scale.kind == "tiny":
-            codes = architecture(req.scale)["gpt_num_audio_tokens"] - 2
             clips = [s["audio_file"] for s in samples]
             rate = int(req.plan.known("audio.sample_rate", 22050))
             tiny = prepare_tiny_assets(req.cache_dir, codes, clips, rate)
             config = build_config(
                 req.plan, req.scale, settings, mel_stats=tiny.mel_stats, dvae=tiny.dvae_stub
             )
-            return config, tiny, None
+            return config, load_small_dvae(tiny), None
+        if req.scale.kind == "miniature":
+            from harness.ablate.miniature.dvae import load_small_dvae as load_miniature_dvae
+
+            folder = req.scale.checkpoint_dir
+            assert folder is not None
+            stub = prepare_tiny_assets(req.cache_dir, codes, [], 22050).dvae_stub
+            config = build_config(
+                req.plan, req.scale, settings, mel_stats=folder / "mel_stats.pth", dvae=stub
+            )
+            copy = None if req.from_scratch else cached_copy(folder / "model.pth", req.cache_dir)
+            return config, load_miniature_dvae(folder / "dvae.pth", codes), copy
         folder = req.scale.checkpoint_dir
         assert folder is not None
         copy = cached_copy(folder / "model.pth", req.cache_dir)
@@ -307,7 +294,7 @@ class _Session:
             trainer.eval_loader = None
         eval_kept = len(trainer.eval_loader.dataset.samples) if trainer.eval_loader else 0
         trainer.train_loader = trainer.get_train_dataloader(train_samples, verbose=False)
-        kept, checked, first_error = _check_train_samples(trainer.train_loader.dataset)
+        kept, checked, first_error = check_train_samples(trainer.train_loader.dataset)
         self.samples = {
             "train_total": len(train_samples),
             "train_checked": checked,
@@ -326,12 +313,43 @@ class _Session:
                 "see the dataset audit"
             )
 
+    def _held_out_loader(self) -> Any:
+        """The eval loader of the held-out base language (the forgetting objective)."""
+        if self.request.held_out is None:
+            return None
+        _, held_out, _ = load_samples((self.request.held_out,))
+        loader = self.trainer.get_eval_dataloader(held_out, verbose=False)
+        self.samples["held_out_kept"] = len(loader.dataset.samples)
+        return loader
+
+    def _evaluate_all(self, step: int) -> float:
+        """Evaluate the new language (the objective) and, if any, the held-out base one."""
+        tick = time.perf_counter()
+        value = self._evaluate_both(step)
+        self.eval_seconds += time.perf_counter() - tick
+        return value
+
+    def _evaluate_both(self, step: int) -> float:
+        value = self.evaluate()
+        self.curve.append((step, value))
+        if self.held_out_loader is not None:
+            loader, self.trainer.eval_loader = self.trainer.eval_loader, self.held_out_loader
+            try:
+                self.held_out_curve.append((step, self.evaluate(tag="held_out")))
+            finally:
+                self.trainer.eval_loader = loader
+        return value
+
     # ------------------------------------------------------------------ training
     def train(self, hooks: TrialHooks) -> TrialResult:
         self.build()
         req, trainer = self.request, self.trainer
         hooks.on_start(req.steps)
-        curve: list[tuple[int, float]] = []
+        self.curve: list[tuple[int, float]] = []
+        self.held_out_curve: list[tuple[int, float]] = []
+        self.eval_seconds = 0.0
+        if req.eval_at_start:
+            self._evaluate_all(0)
         train_curve: list[tuple[int, float]] = []
         batches, train_seconds = 0, 0.0
         while self.counter.steps < req.steps:
@@ -354,17 +372,21 @@ class _Session:
                     train_curve.append((step, mel))
                     hooks.on_step(step, mel)
                     if step % req.eval_every == 0 or step >= req.steps:
-                        value = self.evaluate()
-                        curve.append((step, value))
-                        hooks.on_eval(step, value)
+                        hooks.on_eval(step, self._evaluate_all(step))
                     if step >= req.steps:
                         break
                 loader_start = time.time()
             else:
                 self._epoch_end()
+        if req.save_weights is not None:
+            from harness.ablate.checkpoint import save_gpt_weights
+
+            save_gpt_weights(trainer.model, req.save_weights)
         return TrialResult(
-            value=curve[-1][1],
-            curve=curve,
+            value=self.curve[-1][1],
+            curve=self.curve,
+            held_out_curve=self.held_out_curve,
+            eval_seconds=self.eval_seconds,
             train_curve=train_curve,
             steps=self.counter.steps,
             batches=batches,
@@ -396,7 +418,7 @@ class _Session:
         trainer.callbacks.on_epoch_end(trainer)
         trainer.epochs_done += 1
 
-    def evaluate(self) -> float:
+    def evaluate(self, tag: str = "") -> float:
         """The Trainer's eval_epoch (EMA weights swapped in); the true mean over batches."""
         from contextlib import nullcontext
 
@@ -426,9 +448,8 @@ class _Session:
         value = sum(v * size for v, size in recorded) / total if total else math.nan
         if not math.isfinite(value):
             raise TrialFailed(f"non-finite eval {self.request.objective} ({value})")
-        trainer.dashboard_logger.add_scalars(
-            "Ablation", {f"eval_{self.request.objective}": value}, self.counter.steps
-        )
+        name = f"eval_{self.request.objective}" + (f"_{tag}" if tag else "")
+        trainer.dashboard_logger.add_scalars("Ablation", {name: value}, self.counter.steps)
         return value
 
     def _extras(self) -> dict[str, Any]:
@@ -456,90 +477,6 @@ class _Session:
 
             gc.collect()
             torch.cuda.empty_cache()
-
-
-_checked_samples: dict[tuple[Any, ...], tuple[int, int, str]] = {}
-
-
-def _check_train_samples(dataset: Any) -> tuple[int, int, str]:
-    """Load up to SAMPLE_CHECK_LIMIT training samples with the dataset's own code and limits.
-
-    The XTTS train dataset drops a failing sample silently and draws another, which ends
-    in RecursionError when all fail. The Python RNG state is restored afterwards, so the
-    check does not change the order in which training samples are drawn. Loading the clips
-    costs about a second, so a worker checks the same samples under the same limits once.
-    """
-    samples = [s for group in dataset.samples.values() for s in group][:SAMPLE_CHECK_LIMIT]
-    key = (
-        tuple(sorted((s["audio_file"], s["text"], s["language"]) for s in samples)),
-        dataset.tokenizer.tokenizer.to_str(),
-        dataset.max_wav_len,
-        dataset.max_text_len,
-        dataset.sample_rate,
-    )
-    if key not in _checked_samples:
-        _checked_samples[key] = _load_each(dataset, samples)
-    return _checked_samples[key]
-
-
-def _load_each(dataset: Any, samples: list[dict[str, Any]]) -> tuple[int, int, str]:
-    state = random.getstate()
-    kept, first_error = 0, ""
-    try:
-        for sample in samples:
-            try:
-                tseq, _, wav, _, _, _ = dataset.load_item(sample)
-            except Exception as error:
-                first_error = first_error or failure_reason(error)
-                continue
-            if wav is None or wav.shape[-1] > dataset.max_wav_len:
-                first_error = first_error or "audio longer than max_wav_length"
-            elif tseq.shape[0] > dataset.max_text_len:
-                first_error = first_error or "text longer than max_text_length tokens"
-            else:
-                kept += 1
-    finally:
-        random.setstate(state)
-    return kept, len(samples), first_error
-
-
-@contextmanager
-def _released_trainer_handlers() -> Iterator[None]:
-    """The Trainer's lines go to the trial's trainer_0_log.txt only, and its FileHandler is
-    removed and closed afterwards (the Trainer adds one per instance and never removes it).
-
-    The "trainer" logger's own console handler is detached for the trial, as the Trainer
-    itself does for ranks > 0, so the progress bar and ``--format json`` stay readable.
-    """
-    logger = logging.getLogger("trainer")
-    before, level, propagate = list(logger.handlers), logger.level, logger.propagate
-    consoles = [h for h in before if type(h) is logging.StreamHandler]
-    for handler in consoles:
-        logger.removeHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        for added in [h for h in logger.handlers if h not in before]:
-            logger.removeHandler(added)
-            added.close()
-        for handler in consoles:
-            logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-def quiet_libraries() -> None:
-    """Silence library chatter that says nothing about the trial (stderr stays readable)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*is experimental.*")
-    warnings.filterwarnings("ignore", message=".*is an experimental feature.*")
-    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
-    warnings.filterwarnings("ignore", message="In 2.9, this function's implementation")
-    logging.getLogger("transformers").setLevel(logging.ERROR)
-    logging.getLogger("optuna").setLevel(logging.WARNING)
 
 
 def _reset_peak_memory() -> None:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.ablate.design import Arm, DataSpec, Factor, Scale, Search
+from harness.ablate.spec_factors import _check_plan_keys, _factors, _search
+from harness.ablate.spec_read import (
+    _check_keys,
+    _choice,
+    _flat_table,
+    _optional_int,
+    _plain,
+    _positive_int,
+    _read_toml,
+    _table,
+)
 from harness.errors import HarnessError
 from harness.plan.flatten import flatten, parent_keys
 from harness.plan.model import Plan
@@ -27,88 +37,13 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PRUNERS = ("median", "none")
 DEFAULT_STORAGE_DIR = ".xtts-harness"  # under the current directory, like .pytest_cache
 DEFAULT_STORAGE_FILE = "studies.db"
+DATA_KEYS = ("path", "train", "eval", "language", "vocab", "held_out", "held_out_language")
 TOP_KEYS = ("study", "data", "overrides", "factors", "search")
 STUDY_KEYS = (
     "name", "base", "scale", "device", "precision", "seeds", "steps", "eval_every",
     "objective", "storage", "workdir", "threads", "pruner", "heartbeat_interval",
     "grace_period", "max_retry",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Level:
-    """One level of a factor: a name and the Plan keys it sets."""
-
-    name: str
-    overrides: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A factor of the full factorial. The first level is the reference (e.g. "off")."""
-
-    name: str
-    levels: tuple[Level, ...]
-
-    def level(self, name: str) -> Level:
-        for level in self.levels:
-            if level.name == name:
-                return level
-        raise KeyError(name)
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One cell of the factorial: a level of each factor."""
-
-    levels: tuple[tuple[str, str], ...]  # (factor, level) in factor order
-
-    @property
-    def name(self) -> str:
-        return ",".join(f"{f}={lv}" for f, lv in self.levels) or "base"
-
-    def as_dict(self) -> dict[str, str]:
-        return dict(self.levels)
-
-
-@dataclass(frozen=True)
-class SearchParam:
-    """A Plan key sampled by TPE: float or int in [low, high] (log scale or not), or choices."""
-
-    key: str
-    kind: str  # "float" | "int" | "categorical"
-    low: float | None = None
-    high: float | None = None
-    log: bool = False
-    choices: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True)
-class Search:
-    trials: int
-    params: tuple[SearchParam, ...]
-    sampler_seed: int | None = None
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    path: Path  # folder of the metadata files (the coqui formatter: audio_file|text|speaker)
-    train: str
-    eval: str
-    language: str
-    vocab: Path | None  # tokenizer file; None: the base config's model_args.tokenizer_file
-
-
-@dataclass(frozen=True)
-class Scale:
-    """``tiny``: small GPT from scratch on CPU. Otherwise an XTTS v2 checkpoint directory."""
-
-    kind: str  # "tiny" | "checkpoint"
-    checkpoint_dir: Path | None = None
-
-    @property
-    def label(self) -> str:
-        return "tiny" if self.kind == "tiny" else str(self.checkpoint_dir)
 
 
 @dataclass(frozen=True)
@@ -135,6 +70,7 @@ class AblationSpec:
     grace_period: int = 60
     max_retry: int = 2
     overrides: dict[str, Any] = field(default_factory=dict)
+    held_out: DataSpec | None = None  # a base language's eval clips: forgetting
 
     @property
     def arms(self) -> list[Arm]:
@@ -157,6 +93,24 @@ class AblationSpec:
             factor = next(f for f in self.factors if f.name == factor_name)
             out.update(factor.level(level_name).overrides)
         return out
+
+    def regime(self) -> dict[str, Any]:
+        """What a verdict comes from, for its label (scale, model size, steps, seeds)."""
+        layers = None
+        if self.scale.kind in ("tiny", "miniature"):
+            from harness.ablate.assets import TINY_MODEL_ARGS
+
+            layers = TINY_MODEL_ARGS["gpt_layers"]
+        return {
+            "scale": self.scale.kind,
+            "gpt_layers": layers,
+            "steps": self.steps,
+            "seeds": len(self.seeds),
+            "grad_accum_steps": self.plan.known("grad_accum_steps", 1),
+            "lr": self.plan.known("lr"),
+            "precision": self.precision,
+            "language": self.data.language,
+        }
 
     def protocol(self) -> dict[str, Any]:
         """What makes two trials comparable; stored in the study, checked on --resume."""
@@ -211,6 +165,7 @@ def load_spec(
         max_retry=_optional_int(study, "max_retry", where) or 2,
         overrides=overrides,
     )
+    spec = dataclasses.replace(spec, held_out=_held_out(data.get("data", {}), spec))
     reserved = {"seed"} | {p.key for p in (spec.search.params if spec.search else ())}
     clash = [f.name for f in spec.factors if f.name in reserved]
     if clash:
@@ -305,29 +260,6 @@ def default_workdir(spec: AblationSpec) -> Path:
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    from harness.plan.loaders.bounds import budget_for, check_tree, value_problem
-    from harness.plan.loaders.text import read_text
-
-    if not path.exists():
-        raise HarnessError(
-            "ablation spec not found", where=str(path), fix="pass the path of a .toml spec"
-        )
-    text = read_text(path, str(path))  # refuses a FIFO, a device, bytes that are not UTF-8
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        from harness.plan.loaders.project_file import toml_syntax_error
-
-        raise toml_syntax_error(error, str(path), text) from None
-    except (ValueError, RecursionError) as error:  # a 4300+ digit integer, deep nesting
-        raise HarnessError(
-            f"not valid TOML: {value_problem(error)}", where=str(path), fix="fix the TOML syntax"
-        ) from None
-    check_tree(data, str(path), budget_for(text))
-    return data
-
-
 def _load_base_plan(path: Path) -> Plan:
     try:
         from harness.plan.load import load_plan
@@ -344,55 +276,6 @@ def _plan_from_toml(path: Path) -> Plan:
         raise HarnessError("base config must be a .toml file", where=str(path))
     data = _read_toml(path)
     return build_plan(raw_from_mapping(data, name=path.stem, path=str(path)))
-
-
-def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
-    table = data.get(name, {})
-    if not isinstance(table, Mapping):
-        raise HarnessError(
-            f"[{name}] must be a table", where=where, fix=f"write a [{name}] section"
-        )
-    return table
-
-
-def _check_keys(
-    table: Mapping[str, Any], allowed: tuple[str, ...], where: str, prefix: str
-) -> None:
-    for key in table:
-        if key not in allowed:
-            raise HarnessError(
-                f"unknown key {prefix}{key}",
-                where=where,
-                fix=f"use one of: {', '.join(prefix + k for k in allowed)}",
-            )
-
-
-def _flat_table(table: Any, where: str, name: str) -> dict[str, Any]:
-    """Nested tables become dotted Plan keys (``optimizer_params.weight_decay``)."""
-    if not isinstance(table, Mapping):
-        raise HarnessError(f"[{name}] must be a table", where=where)
-    return flatten(_plain(table))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
-def _check_plan_keys(plan: Plan, overrides: Mapping[str, Any], where: str, table: str) -> None:
-    from harness.plan.build import is_known_key
-    from harness.plan.defaults import load_table
-
-    defaults = load_table(plan.library)
-    for key in overrides:
-        if key not in plan.settings and not is_known_key(key, defaults):
-            raise HarnessError(
-                f"{key} is not a setting of the base config",
-                where=f"{where}: {table}.{key}",
-                fix="use a GPTTrainerConfig key (lr, optimizer_params.weight_decay, "
-                "model_args.max_text_length), a trainer fact (grad_accum_steps) or extras.*",
-            )
 
 
 def _name(study: Mapping[str, Any], spec_path: Path) -> str:
@@ -444,12 +327,14 @@ def _scale(study: Mapping[str, Any], spec_path: Path) -> Scale:
             where=f"{spec_path}: study.scale",
             fix='use scale = "tiny" or the folder holding model.pth, dvae.pth, mel_stats.pth',
         )
-    return Scale("checkpoint", folder)
+    from harness.ablate.miniature.layout import is_miniature
+
+    return Scale("miniature" if is_miniature(folder) else "checkpoint", folder)
 
 
 def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
     table = _table(data, "data", str(spec_path))
-    _check_keys(table, ("path", "train", "eval", "language", "vocab"), str(spec_path), "data.")
+    _check_keys(table, DATA_KEYS, str(spec_path), "data.")
     folder = (spec_path.parent / str(table.get("path", "data"))).resolve()
     train = str(table.get("train", "metadata_train.csv"))
     evals = str(table.get("eval", "metadata_eval.csv"))
@@ -475,6 +360,32 @@ def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
     return DataSpec(folder, train, evals, str(language), vocab_path)
 
 
+def _held_out(table: Mapping[str, Any], spec: AblationSpec) -> DataSpec | None:
+    """The forgetting eval set: ``data.held_out`` (a coqui-format folder, its eval file is
+    used) in ``data.held_out_language``; on a miniature release, by default its first base
+    language's held-out clips."""
+    value, language = table.get("held_out"), table.get("held_out_language")
+    if value is None and spec.scale.kind == "miniature" and spec.scale.checkpoint_dir:
+        from harness.ablate.miniature.layout import held_out_languages
+
+        found = held_out_languages(spec.scale.checkpoint_dir)
+        language = language or (found[0] if found else None)
+        if language is None:
+            return None
+        value = str(spec.scale.checkpoint_dir / "held_out" / str(language))
+    if value is None:
+        return None
+    folder = (spec.path.parent / str(value)).resolve()
+    evals = folder / spec.data.eval
+    if not evals.is_file() or not language:
+        raise HarnessError(
+            f"held-out set {folder} needs {spec.data.eval} and data.held_out_language",
+            where=f"{spec.path}: data.held_out",
+            fix='e.g. held_out = "base_eval" and held_out_language = "en"',
+        )
+    return DataSpec(folder, spec.data.eval, spec.data.eval, str(language), spec.data.vocab)
+
+
 def _seeds(value: Any, where: str) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return tuple(range(value))
@@ -491,104 +402,6 @@ def _seeds(value: Any, where: str) -> tuple[int, ...]:
 def _first_seeds(seeds: tuple[int, ...], count: int) -> tuple[int, ...]:
     extra = itertools.count(max(seeds) + 1)
     return tuple(seeds[:count]) + tuple(next(extra) for _ in range(count - len(seeds)))
-
-
-def _positive_int(table: Mapping[str, Any], key: str, default: int, where: str) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise HarnessError(f"study.{key} must be a positive integer", where=f"{where}: study.{key}")
-    return value
-
-
-def _optional_int(table: Mapping[str, Any], key: str, where: str) -> int | None:
-    if table.get(key) is None:
-        return None
-    return _positive_int(table, key, 1, where)
-
-
-def _choice(table: Mapping[str, Any], key: str, choices: tuple[str, ...], where: str) -> str:
-    value = table.get(key, choices[0])
-    if value not in choices:
-        raise HarnessError(
-            f"study.{key} = {value!r} is not one of {', '.join(choices)}",
-            where=f"{where}: study.{key}",
-        )
-    return value
-
-
-def _factors(table: Any, plan: Plan, where: str) -> tuple[Factor, ...]:
-    if not isinstance(table, Mapping):
-        raise HarnessError("[factors] must be a table", where=where)
-    factors = []
-    for name, levels in table.items():
-        if not isinstance(levels, Mapping) or len(levels) < 2:
-            raise HarnessError(
-                f"factor {name} needs at least two levels",
-                where=f"{where}: factors.{name}",
-                fix=f"add [factors.{name}.off] and [factors.{name}.on] tables",
-            )
-        parsed = []
-        for level_name, settings in levels.items():
-            overrides = _flat_table(settings, where, f"factors.{name}.{level_name}")
-            _check_plan_keys(plan, overrides, where, f"factors.{name}.{level_name}")
-            parsed.append(Level(str(level_name), overrides))
-        factors.append(Factor(str(name), tuple(parsed)))
-    return tuple(factors)
-
-
-def _search(table: Any, plan: Plan, where: str) -> Search | None:
-    if table is None:
-        return None
-    if not isinstance(table, Mapping):
-        raise HarnessError("[search] must be a table", where=where)
-    _check_keys(table, ("trials", "params", "sampler_seed"), where, "search.")
-    trials = _positive_int({"trials": table.get("trials")}, "trials", 1, where)
-    params_table = table.get("params", {})
-    if not isinstance(params_table, Mapping) or not params_table:
-        raise HarnessError(
-            "[search] needs at least one [search.params.<key>] table",
-            where=where,
-            fix="e.g. [search.params.lr] low = 1e-5, high = 1e-3, log = true",
-        )
-    params = tuple(_search_param(k, v, plan, where) for k, v in _search_items(params_table))
-    seed = table.get("sampler_seed")
-    return Search(trials, params, int(seed) if seed is not None else None)
-
-
-def _search_items(table: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """``[search.params.lr]`` and ``[search.params.optimizer_params.weight_decay]`` alike."""
-    out: list[tuple[str, Mapping[str, Any]]] = []
-
-    def walk(prefix: str, value: Mapping[str, Any]) -> None:
-        if any(k in value for k in ("low", "high", "choices")):
-            out.append((prefix, value))
-            return
-        for key, child in value.items():
-            if isinstance(child, Mapping):
-                walk(f"{prefix}.{key}" if prefix else key, child)
-
-    walk("", table)
-    return out
-
-
-def _search_param(key: str, value: Mapping[str, Any], plan: Plan, where: str) -> SearchParam:
-    here = f"{where}: search.params.{key}"
-    _check_plan_keys(plan, {key: None}, where, "search.params")
-    if "choices" in value:
-        choices = value["choices"]
-        if not isinstance(choices, list) or len(choices) < 2:
-            raise HarnessError("choices must be a list of at least two values", where=here)
-        return SearchParam(key, "categorical", choices=tuple(choices))
-    low: Any = value.get("low")
-    high: Any = value.get("high")
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
-    if not numbers or not math.isfinite(low) or not math.isfinite(high) or low >= high:
-        raise HarnessError("low and high must be numbers with low < high", where=here)
-    log = bool(value.get("log", False))
-    if log and low <= 0:
-        raise HarnessError("a log-scale range must have low > 0", where=here)
-    kind = "int" if isinstance(low, int) and isinstance(high, int) else "float"
-    return SearchParam(key, kind, float(low), float(high), log)
 
 
 def unresolved(plan: Plan, keys: list[str]) -> list[str]:

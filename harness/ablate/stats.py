@@ -146,38 +146,57 @@ def factor_effects(
     return effects
 
 
-def verdict(effect: Mapping[str, Any], objective: str) -> str:
-    """One plain sentence for a factor effect."""
+def verdict(effect: Mapping[str, Any], objective: str, regime: str = "") -> str:
+    """One plain sentence for a factor effect (lower is better), ending with what it
+    comes from (``regime``, e.g. "miniature fine-tune, 2-layer GPT, 150 optimizer steps,
+    3 seeds")."""
+    return _verdict_sentence(effect, objective) + (f". From: {regime}." if regime else "")
+
+
+def _verdict_sentence(effect: Mapping[str, Any], objective: str) -> str:
     name, n = effect["factor"], effect["n"]
     seeds = f"{n} seed{'s' if n != 1 else ''}"
     if n < 2:
         return f"{name}: cannot be tested with {seeds} complete; run at least 3 seeds"
     mean, p = effect["mean"], effect["p"]
     interval = _interval(effect)
+    where = f"{interval.removeprefix(', ')}; " if interval else ""
     if p is not None and p < ALPHA:
         if effect["kind"] == "interaction":
             return (
-                f"{name}: the factors interact (difference of differences {mean:+.3g}"
-                f"{interval}; p = {p:.3g}, {seeds}); compare the arms, not the main effects"
+                f"{name}: the factors interact in {objective} (difference of differences "
+                f"{mean:+.3g}; {where}p = {p:.3g}, {seeds}); compare the arms, not the main effects"
             )
-        direction = "lowers" if mean < 0 else "raises"
-        d_z = effect["d_z"]
-        size = f"; d_z = {d_z:.2f}" if d_z is not None else ""
+        level, _, reference = str(effect["contrast"]).partition(" vs ")
+        word = "better (lower)" if mean < 0 else "worse (higher)"
         return (
-            f"{name}: {effect['contrast']} {direction} eval {objective} by {abs(mean):.3g} "
-            f"({mean:+.3g}{interval}{size}; p = {p:.3g}, {seeds})"
+            f"{name} {level} (vs {reference}) made {objective} {word} by {abs(mean):.3g} "
+            f"({where}p = {p:.3g}, {seeds})"
         )
-    what = "interaction" if effect["kind"] == "interaction" else "effect"
     text = (
-        f"{name}: no detectable {what} at {seeds} "
-        f"({effect['contrast']}: {mean:+.3g}{interval}; p = {p:.3g})"
+        f"{name} ({effect['contrast']}): no difference detected in {objective} "
+        f"({mean:+.3g}; {where}p = {p:.3g}, {seeds})"
     )
-    needed = effect["seeds_needed"]
-    if needed is None and mean == 0:
+    smallest = smallest_detectable(n, effect.get("sd"))
+    if smallest is None:
         return text
-    if needed is None:
-        return text + f"; more than {MAX_SEEDS_SEARCHED} seeds needed to detect {abs(mean):.3g}"
-    return text + f"; about {needed} seeds needed to detect a difference of {abs(mean):.3g}"
+    return text + f"; the smallest effect this design detects with 80% power is {smallest:.3g}"
+
+
+def smallest_detectable(n: int, sd: float | None) -> float | None:
+    """The smallest true mean difference a paired t-test on ``n`` seeds detects with power
+    0.8 at alpha 0.05, given the sd of the per-seed differences (None when sd is unknown)."""
+    import numpy as np
+    from scipy import special
+
+    if n < 2 or not sd or not math.isfinite(sd):
+        return None
+    d = np.linspace(0.01, 20.0, 4000)
+    crit = special.stdtrit(n - 1, 1 - ALPHA / 2)
+    shift = d * math.sqrt(n)
+    achieved = 1 - special.nctdtr(n - 1, shift, crit) + special.nctdtr(n - 1, shift, -crit)
+    reached = np.nonzero(achieved >= POWER)[0]
+    return float(d[reached[0]] * sd) if reached.size else None
 
 
 def arm_name(levels: Mapping[str, str]) -> str:

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import socket
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.ablate.private import study_storage, trial_id
-from harness.ablate.progress import Progress, QueueProgress, RichProgress, drain
+from harness.ablate.progress import Progress, make_progress
 from harness.ablate.runner import TrialHooks
 from harness.ablate.spec import AblationSpec, Arm, apply_overrides, default_workdir
 from harness.ablate.storage import Heartbeat, open_storage, redact, study_lock
@@ -105,7 +104,6 @@ def _check_existing(study: Any, spec: AblationSpec, url: str, *, resume: bool) -
 
 def _describe(study: Any, spec: AblationSpec) -> None:
     """What the report needs to read the study without the spec."""
-    study.set_user_attr(PROTOCOL_ATTR, spec.protocol())
     study.set_user_attr("spec", str(spec.path))
     study.set_user_attr("base_config", str(spec.base))
     study.set_user_attr("objective", f"eval {spec.objective}")
@@ -113,6 +111,12 @@ def _describe(study: Any, spec: AblationSpec) -> None:
         "factors", [{"name": f.name, "levels": [lv.name for lv in f.levels]} for f in spec.factors]
     )
     study.set_user_attr("search_params", [p.key for p in spec.search.params] if spec.search else [])
+    study.set_user_attr("regime", spec.regime())
+    if spec.held_out is not None:
+        study.set_user_attr("held_out", {"language": spec.held_out.language})
+    # Last: a study with its protocol is fully described (a kill -9 before this line
+    # leaves none, and --resume describes it again).
+    study.set_user_attr(PROTOCOL_ATTR, spec.protocol())
 
 
 def enqueue_factorial(study: Any, spec: AblationSpec) -> int:
@@ -267,6 +271,7 @@ def execute_trial(
         cache_dir=workdir / "cache",
         device=device,
         precision=precision,
+        held_out=spec.held_out,
     )
     hooks = _OptunaHooks(trial, _kind(trial) == "search", progress, worker)
     try:
@@ -302,6 +307,9 @@ def _record(trial: Any, result: Any) -> None:
     trial.set_user_attr("samples", result.samples)
     trial.set_user_attr("train_curve", [[s, round(v, 6)] for s, v in result.train_curve])
     trial.set_user_attr("extras", result.extras)
+    if result.held_out_curve:  # the second objective: eval loss on a held-out base language
+        trial.set_user_attr("held_out_value", result.held_out_value)
+        trial.set_user_attr("held_out_curve", [[s, round(v, 6)] for s, v in result.held_out_curve])
 
 
 def _fail(
@@ -404,20 +412,6 @@ def run_worker(spec: AblationSpec, storage_url: str, progress: Progress, worker:
         ran += 1
 
 
-def configure_process(spec: AblationSpec, workers: int) -> int:
-    """Threads for this worker (cores / workers unless the spec says), before any trial."""
-    from harness.ablate.runner import quiet_libraries
-
-    if spec.device == "cpu":
-        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # effective before torch loads
-    quiet_libraries()
-    import torch
-
-    threads = spec.threads or max(1, (os.cpu_count() or 1) // max(1, workers))
-    torch.set_num_threads(threads)
-    return threads
-
-
 def run_study(
     spec: AblationSpec,
     storage_url: str,
@@ -425,21 +419,28 @@ def run_study(
     workers: int = 1,
     resume: bool = False,
     progress: Progress | None = None,
+    devices: tuple[str, ...] = (),
 ) -> Any:
-    """Run the whole study with ``workers`` processes (1: this process); return the study."""
-    from harness.ablate.runner import quiet_libraries
+    """Run the whole study with ``workers`` processes (1: this process), or one worker
+    per GPU of ``devices`` (each sees only its GPU); return the study."""
+    from harness.ablate.prepare import prepare_assets
+    from harness.ablate.quiet import quiet_libraries
+    from harness.ablate.workers import configure_process, run_processes
 
     quiet_libraries()
     study = prepare_study(spec, storage_url, resume=resume)
+    spec = prepare_assets(spec)  # final files before any worker reads them
     own_progress = progress is None
     if progress is None:
-        progress = RichProgress(spec.name, spec.total_trials, finished_count(study))
+        progress = make_progress(spec.name, spec.total_trials, finished_count(study))
     try:
-        if workers <= 1:
+        if devices:
+            run_processes(spec, storage_url, len(devices), progress, devices)
+        elif workers <= 1:
             configure_process(spec, 1)
             run_worker(spec, storage_url, progress)
         else:
-            _run_processes(spec, storage_url, workers, progress)
+            run_processes(spec, storage_url, workers, progress)
     finally:
         if own_progress:
             progress.close()
@@ -459,57 +460,3 @@ def finished_count(study: Any) -> int:
     return sum(
         t.state in finished and t.number not in retried for t in study.get_trials(deepcopy=False)
     )
-
-
-def _run_processes(spec: AblationSpec, storage_url: str, workers: int, progress: Progress) -> None:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    processes = [
-        context.Process(
-            target=_worker_process,
-            args=(spec, storage_url, queue, index, workers),
-            name=f"xtts-harness-worker-{index}",
-        )
-        for index in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        while any(p.is_alive() for p in processes):
-            drain(queue, progress, timeout=0.5)
-        drain(queue, progress, timeout=0.1)
-    except KeyboardInterrupt:
-        for process in processes:
-            process.terminate()
-        raise
-    failed = [p.name for p in processes if p.exitcode != 0]
-    if failed:
-        progress.note(f"workers that did not finish cleanly: {', '.join(failed)}")
-
-
-def _worker_process(
-    spec: AblationSpec, storage_url: str, queue: Any, index: int, workers: int
-) -> None:
-    _die_with_parent()
-    progress = QueueProgress(queue)
-    try:
-        configure_process(spec, workers)
-        run_worker(spec, storage_url, progress, index)
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
-    except Exception as error:
-        progress.note(f"worker {index} stopped: {type(error).__name__}: {error}")
-        raise SystemExit(1) from None
-
-
-def _die_with_parent() -> None:
-    """Linux: end this worker when the parent dies (even by kill -9), like its trials."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass

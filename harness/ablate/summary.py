@@ -20,16 +20,25 @@ def study_summary(study: Any) -> dict[str, Any]:
     attrs = study.user_attrs
     factors = [(f["name"], list(f["levels"])) for f in attrs.get("factors", [])]
     objective = str(attrs.get("objective", "eval loss"))
-    observations = [
-        stats.Observation(t["levels"], int(t["seed"]), float(t["value"]))
-        for t in trials
-        if t["kind"] == "factorial" and t["state"] == "COMPLETE" and t["value"] is not None
-    ]
-    arms = stats.arm_stats(observations, factors) if factors else []
-    effects = stats.factor_effects(observations, factors) if factors else []
+    regime = attrs.get("regime") or {}
+    label = regime_label(regime)
     metric = objective.removeprefix("eval ")
-    for effect in effects:
-        effect["verdict"] = stats.verdict(effect, metric)
+    language = regime.get("language")
+    objectives = [
+        _objective(
+            trials,
+            factors,
+            "value",
+            metric,
+            f"eval {metric}" + (f" on the new language ({language})" if language else ""),
+            label,
+        )
+    ]
+    held_out = attrs.get("held_out")
+    if held_out:
+        name = f"eval {metric} on held-out {held_out['language']} (forgetting)"
+        objectives.append(_objective(trials, factors, "held_out_value", metric, name, label))
+    arms, effects = objectives[0]["arms"], objectives[0]["effects"]
     summary = {
         "study": study.study_name,
         "objective": objective,
@@ -43,18 +52,28 @@ def study_summary(study: Any) -> dict[str, Any]:
         "arm_curves": arm_curves(trials),
         "arms": arms,
         "effects": effects,
-        "verdicts": [e["verdict"] for e in effects],
+        # Every objective's verdicts, each saying which objective it is about.
+        "verdicts": [
+            v if len(objectives) == 1 else f"{o['name']}: {v}"
+            for o in objectives
+            for v in o["verdicts"]
+        ],
+        "objectives": objectives,
+        "regime": regime,
+        "regime_label": label,
         "importances": importances(study, attrs.get("search_params", [])),
         "best": _best(trials),
     }
     return json_safe(summary)
 
 
-def arm_curves(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Eval curve per arm over its seeds: at each step the mean, the lowest and the highest."""
+def arm_curves(trials: list[dict[str, Any]], curve: str = "curve") -> list[dict[str, Any]]:
+    """Eval curve per arm over its seeds: at each step the mean, the lowest and the highest.
+
+    ``curve`` names the trials' field: "curve" (the new language) or "held_out_curve"."""
     by_arm: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
     for trial in trials:
-        for step, value in trial.get("curve") or ():
+        for step, value in trial.get(curve) or ():
             if isinstance(value, (int, float)) and math.isfinite(value):
                 by_arm[str(trial.get("arm") or "search trials")][step].append(value)
     curves = []
@@ -72,6 +91,58 @@ def arm_curves(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return curves
 
 
+def _objective(
+    trials: list[dict[str, Any]],
+    factors: list[tuple[str, list[str]]],
+    field: str,
+    metric: str,
+    name: str,
+    label: str,
+) -> dict[str, Any]:
+    """Arms, paired effects and worded verdicts of one objective (``field`` of the trials)."""
+    observations = [
+        stats.Observation(t["levels"], int(t["seed"]), float(t[field]))
+        for t in trials
+        if t["kind"] == "factorial" and t["state"] == "COMPLETE" and t.get(field) is not None
+    ]
+    arms = stats.arm_stats(observations, factors) if factors else []
+    effects = stats.factor_effects(observations, factors) if factors else []
+    for effect in effects:
+        effect["verdict"] = stats.verdict(effect, name, label)
+    curve = "curve" if field == "value" else "held_out_curve"
+    return {
+        "name": name,
+        "curve": curve,
+        "arm_curves": arm_curves(trials, curve),
+        "metric": metric,
+        "arms": arms,
+        "effects": effects,
+        "verdicts": [e["verdict"] for e in effects],
+    }
+
+
+def regime_label(regime: dict[str, Any]) -> str:
+    """What a verdict comes from: "miniature fine-tune, 2-layer GPT, 150 optimizer steps,
+    3 seeds"; a miniature or tiny verdict is an indication to confirm at full scale."""
+    if not regime:
+        return ""
+    scale = regime.get("scale")
+    what = {"miniature": "miniature fine-tune", "tiny": "tiny model trained from scratch"}.get(
+        str(scale), "full-scale fine-tune"
+    )
+    parts = [what]
+    if regime.get("gpt_layers"):
+        parts.append(f"{regime['gpt_layers']}-layer GPT")
+    how = [f"lr {regime['lr']:g}"] if isinstance(regime.get("lr"), (int, float)) else []
+    how.append(f"accumulation {regime.get('grad_accum_steps', 1)}")
+    parts.append(f"{regime.get('steps')} optimizer steps ({', '.join(how)})")
+    parts.append(f"{regime.get('seeds')} seeds")
+    text = ", ".join(parts)
+    if scale in ("miniature", "tiny"):
+        text += "; an indication to confirm at full scale, not the answer for the production run"
+    return text
+
+
 def trial_record(trial: Any) -> dict[str, Any]:
     attrs = trial.user_attrs
     kind = str(attrs.get("kind", "search"))
@@ -87,6 +158,8 @@ def trial_record(trial: Any) -> dict[str, Any]:
         "seed": attrs.get("seed", params.get("seed")),
         "params": params,
         "value": trial.value if trial.state.name == "COMPLETE" else None,
+        "held_out_value": attrs.get("held_out_value") if trial.state.name == "COMPLETE" else None,
+        "held_out_curve": attrs.get("held_out_curve", []),
         "curve": sorted([int(s), v] for s, v in trial.intermediate_values.items()),
         "train_curve": attrs.get("train_curve", []),
         "duration_s": duration,

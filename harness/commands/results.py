@@ -74,18 +74,32 @@ def _counts(summary: dict[str, Any]) -> str:
     return ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"].items())) or "none"
 
 
-def _text(summary: dict[str, Any]) -> str:
-    lines = [
-        f"study {summary['study']}: {summary['objective']} (lower is better); "
-        f"trials: {_counts(summary)}"
+def _objectives(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each objective's arms, effects and verdicts (older studies: the one objective)."""
+    return summary.get("objectives") or [
+        {
+            "name": summary["objective"],
+            "arms": summary["arms"],
+            "effects": summary["effects"],
+            "verdicts": summary["verdicts"],
+        }
     ]
-    if summary["arms"]:
-        lines.append("arms (mean over seeds, 95% interval):")
-        for arm in summary["arms"]:
-            lines.append(f"  {arm['arm']:<32} {_mean(arm)}")
-    if summary["effects"]:
-        lines.append("verdicts (paired by seed):")
-        lines += [f"  {text}" for text in summary["verdicts"]]
+
+
+def _text(summary: dict[str, Any]) -> str:
+    lines = [f"study {summary['study']} (lower is better); trials: {_counts(summary)}"]
+    if summary.get("regime_label"):
+        lines.append(f"from: {summary['regime_label']}")
+    for objective in _objectives(summary):
+        if not objective["arms"]:
+            continue
+        lines.append(f"{objective['name']}:")
+        lines.append("  arms (mean over seeds, 95% interval):")
+        for arm in objective["arms"]:
+            lines.append(f"    {arm['arm']:<30} {_mean(arm)}")
+        if objective["effects"]:
+            lines.append("  verdicts (paired by seed):")
+            lines += [f"    {text}" for text in objective["verdicts"]]
     if summary["importances"]:
         ranked = ", ".join(f"{k} {v:.2f}" for k, v in summary["importances"].items())
         lines.append(f"parameter importances (search trials): {ranked}")
@@ -122,28 +136,14 @@ def _markdown(summary: dict[str, Any]) -> str:
         f"Objective: {summary['objective']} (lower is better). Trials: {_counts(summary)}.",
         "",
     ]
-    if summary["arms"]:
-        lines += ["| arm | mean | 95% interval | seeds |", "|---|---|---|---|"]
-        for arm in summary["arms"]:
-            mean = "-" if arm["mean"] is None else f"{arm['mean']:.4f}"
-            interval = (
-                "-" if arm["ci_low"] is None else f"{arm['ci_low']:.4f} to {arm['ci_high']:.4f}"
-            )
-            lines.append(f"| {arm['arm']} | {mean} | {interval} | {arm['n']} |")
-        lines.append("")
-    if summary["effects"]:
-        lines += [
-            "| effect | difference | 95% interval | d_z | p (t) | p (Wilcoxon) | seeds needed |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for e in summary["effects"]:
-            lines.append(
-                f"| {e['factor']}: {e['contrast']} | {_num(e['mean'], '+.4g')} | "
-                f"{_num(e['ci_low'], '+.4g')} to {_num(e['ci_high'], '+.4g')} | "
-                f"{_num(e['d_z'], '.2f')} | {_num(e['p'], '.3g')} | "
-                f"{_num(e['p_wilcoxon'], '.3g')} | {e['seeds_needed'] or '-'} |"
-            )
-        lines += ["", *[f"- {v}" for v in summary["verdicts"]], ""]
+    if summary.get("regime_label"):
+        lines += [f"Verdicts from: {summary['regime_label']}.", ""]
+    for objective in _objectives(summary):
+        if objective["arms"]:
+            lines += [f"### {objective['name']}", "", *_arms_table(objective["arms"]), ""]
+        if objective["effects"]:
+            lines += [*_effects_table(objective["effects"]), ""]
+            lines += [*[f"- {v}" for v in objective["verdicts"]], ""]
     if summary["importances"]:
         lines += ["| parameter | importance |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in summary["importances"].items()]
@@ -153,6 +153,38 @@ def _markdown(summary: dict[str, Any]) -> str:
         lines += ["Failed trials:", ""]
         lines += [f"- {_failed(t)}" for t in failed]
     return "\n".join(lines).rstrip() + "\n"
+
+
+EFFECTS_LEGEND = (
+    "*difference*: mean over seeds of the per-seed difference (level minus reference; "
+    "negative is better). *d_z*: that mean divided by the sd of the per-seed differences "
+    "(the paired effect size). *seeds to detect*: the seeds a paired t-test needs to "
+    "detect a difference this large with 80% power at alpha 0.05."
+)
+
+
+def _arms_table(arms: list[dict[str, Any]]) -> list[str]:
+    lines = ["| arm | mean | 95% interval | seeds |", "|---|---|---|---|"]
+    for arm in arms:
+        mean = "-" if arm["mean"] is None else f"{arm['mean']:.4f}"
+        interval = "-" if arm["ci_low"] is None else f"{arm['ci_low']:.4f} to {arm['ci_high']:.4f}"
+        lines.append(f"| {arm['arm']} | {mean} | {interval} | {arm['n']} |")
+    return lines
+
+
+def _effects_table(effects: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| effect | difference | 95% interval | d_z | p (t) | p (Wilcoxon) | seeds to detect |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in effects:
+        lines.append(
+            f"| {e['factor']}: {e['contrast']} | {_num(e['mean'], '+.4g')} | "
+            f"{_num(e['ci_low'], '+.4g')} to {_num(e['ci_high'], '+.4g')} | "
+            f"{_num(e['d_z'], '.2f')} | {_num(e['p'], '.3g')} | "
+            f"{_num(e['p_wilcoxon'], '.3g')} | {e['seeds_needed'] or '-'} |"
+        )
+    return [*lines, "", EFFECTS_LEGEND]
 
 
 def _num(value: Any, fmt: str) -> str:

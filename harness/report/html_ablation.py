@@ -15,24 +15,46 @@ def ablation_section(page: Figures, study: dict[str, Any] | None) -> str:
     """``study`` is ``harness.ablate.summary.study_summary``'s dict."""
     if not study:
         return section("ablation", "Ablation", absent(NOT_GIVEN))
-    objective = str(study.get("objective") or "objective")
     trials = study.get("trials") or []
     body = [_context(study, trials)]
-    verdicts = study.get("verdicts") or []
-    if verdicts:
-        body.append(tag("ul", "".join(tag("li", esc(v)) for v in verdicts), cls="verdicts"))
-    if any(t.get("curve") for t in trials):
-        curves = figures.arm_curves_figure(study.get("arm_curves") or [], objective)
-        body.append(page.add(curves, height=420))
-    if study.get("arms"):
-        body.append(page.add(figures.arm_intervals_figure(study["arms"], objective)))
-    if study.get("effects"):
-        body.append(page.add(figures.effects_figure(study["effects"])))
-        body.append(_effects_table(study["effects"]))
+    if study.get("regime_label"):
+        body.append(tag("p", esc(f"Verdicts from: {study['regime_label']}."), cls="note"))
+    for objective in _objectives(study):
+        body.append(_objective_part(page, objective, trials))
     if study.get("importances"):
         body.append(page.add(figures.importances_figure(study["importances"])))
     body.append(_trial_table(trials))
     return section("ablation", "Ablation", "".join(body))
+
+
+def _objectives(study: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each objective of the summary (older summaries: the one objective)."""
+    return study.get("objectives") or [
+        {
+            "name": str(study.get("objective") or "objective"),
+            "field": "curve",
+            "arms": study.get("arms") or [],
+            "effects": study.get("effects") or [],
+            "verdicts": study.get("verdicts") or [],
+        }
+    ]
+
+
+def _objective_part(page: Figures, objective: dict[str, Any], trials: list[dict]) -> str:
+    name = str(objective["name"])
+    body = [tag("h3", esc(name))]
+    if objective.get("verdicts"):
+        items = "".join(tag("li", esc(v)) for v in objective["verdicts"])
+        body.append(tag("ul", items, cls="verdicts"))
+    if objective.get("arm_curves"):
+        curves = figures.arm_curves_figure(objective["arm_curves"], name)
+        body.append(page.add(curves, height=420))
+    if objective.get("arms"):
+        body.append(page.add(figures.arm_intervals_figure(objective["arms"], name)))
+    if objective.get("effects"):
+        body.append(page.add(figures.effects_figure(objective["effects"])))
+        body.append(_effects_table(objective["effects"]))
+    return "".join(body)
 
 
 NOT_GIVEN = (
@@ -77,7 +99,15 @@ def _effects_table(effects: list[dict[str, Any]]) -> str:
         )
         for e in effects
     ]
-    return tag("h3", "Paired factor effects") + table(columns, rows)
+    return tag("h4", "Paired factor effects") + table(columns, rows) + tag("p", LEGEND, cls="note")
+
+
+LEGEND = (
+    "Paired difference: the mean over seeds of (level minus reference) at the same seed; "
+    "negative is better. Effect size d_z: that mean divided by the standard deviation of "
+    "the per-seed differences. Seeds to detect: how many seeds a paired t-test needs to "
+    "detect a difference this large with 80% power at the 5% level."
+)
 
 
 def _trial_table(trials: list[dict[str, Any]]) -> str:
