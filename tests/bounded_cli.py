@@ -95,23 +95,33 @@ if __name__ == "__main__":
 
 
 def run_measured(argv: list[str], cwd: Path, memory_limit: int = MEMORY_LIMIT) -> dict[str, Any]:
-    """One ``xtts-harness`` process under ``memory_limit``: exit code, stderr, peak RSS."""
+    """One ``xtts-harness`` process under ``memory_limit``: exit code, stderr, peak RSS.
+
+    The peak is the child's own VmHWM, read by the child at exit: ``ru_maxrss`` of a child
+    starts at the parent's RSS (the test process, torch loaded), whatever execs in between.
+    """
+    import tempfile
+
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"}
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "harness", *argv],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=limit,
-    )
-    assert process.stderr is not None
-    stderr = process.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": process.returncode, "stderr": stderr, "peak_bytes": usage.ru_maxrss * 1024}
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
+        env = {**os.environ, "PYTHONPATH": str(root), "NO_COLOR": "1"}
+        launcher = (
+            "import atexit, re, resource, runpy, sys; "
+            f"resource.setrlimit(resource.RLIMIT_AS, ({memory_limit}, {memory_limit})); "
+            "atexit.register(lambda: open(" + repr(str(peak_file)) + ", 'w').write("
+            "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))); "
+            "sys.argv = ['xtts-harness', *sys.argv[1:]]; "
+            "runpy.run_module('harness', run_name='__main__')"
+        )
+        process = subprocess.run(
+            [sys.executable, "-c", launcher, *argv],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        peak_kib = int(peak_file.read_text()) if peak_file.exists() else 0
+    stderr = process.stderr.decode("utf-8", "replace")
+    return {"rc": process.returncode, "stderr": stderr, "peak_bytes": peak_kib * 1024}

@@ -36,14 +36,19 @@ def fit_run(recipe: RunRecipe, out: Path, cache: Path) -> Path:
     """Train ``recipe`` with ``Trainer.fit()``; return the run folder it wrote."""
     from trainer import Trainer, TrainerArgs
 
-    from harness.ablate.assets import prepare_tiny_assets
+    from dataclasses import replace
+
+    from harness.ablate.assets import load_small_dvae, prepare_tiny_assets
     from harness.ablate.build import TrialSettings, architecture, build_config, build_model
-    from harness.ablate.runner import import_trainer_modules, load_samples, seed_everything
+    from harness.ablate.design import Scale
+    from harness.ablate.runner import import_trainer_modules, seed_everything
+    from harness.ablate.samples import load_samples
     from harness.ablate.spec import load_spec
 
     import_trainer_modules()
-    spec = load_spec(DEMO / "ablation.toml")
-    train, evals, dataset = load_samples(spec.data)
+    # The demo's data and vocab on the tiny scale: a run folder in seconds, not minutes.
+    spec = replace(load_spec(DEMO / "ablation.toml"), scale=Scale("tiny"))
+    train, evals, datasets = load_samples([spec.data])
     codes = architecture(spec.scale)["gpt_num_audio_tokens"] - 2
     tiny = prepare_tiny_assets(cache, codes, [s["audio_file"] for s in train], 22050)
     settings = TrialSettings(
@@ -59,9 +64,9 @@ def fit_run(recipe: RunRecipe, out: Path, cache: Path) -> Path:
         spec.plan, spec.scale, settings, mel_stats=tiny.mel_stats, dvae=tiny.dvae_stub
     )
     _run_settings(config, recipe)
-    config.datasets = [dataset]
+    config.datasets = datasets
     seed_everything(0)
-    model = build_model(config, spec.data.language, tiny)
+    model = build_model(config, spec.data.language, load_small_dvae(tiny))
     args = TrainerArgs(
         grad_accum_steps=recipe.grad_accum_steps, start_with_eval=recipe.start_with_eval
     )

@@ -108,7 +108,11 @@ def test_an_ablation_spec_of_the_wrong_type_runs_no_trial(tmp_path: Path, capsys
         shutil.copy(DEMO / name, tmp_path / name)
     shutil.copytree(DEMO / "data", tmp_path / "data")
     spec = (DEMO / "ablation.toml").read_text()
-    (tmp_path / "spec.toml").write_text(re.sub(r"(?m)^lr = .*$", 'lr = "fast"', spec))
+    release = ROOT / "experiments" / "miniature_release"  # the spec names it relatively
+    spec = spec.replace('"../miniature_release"', f'"{release.as_posix()}"')
+    wrong = re.sub(r"(?m)^\[overrides\]$", '[overrides]\nlr = "fast"', spec, count=1)
+    assert wrong != spec, "the demo spec has no [overrides] table to put lr in"
+    (tmp_path / "spec.toml").write_text(wrong)
     err = _one_line_exit_2(["ablate", str(tmp_path / "spec.toml"), "--storage", "s.db"], capsys)
     assert "lr must be a number" in err
     assert not (tmp_path / "s.db").exists() and not Path("s.db").exists()

@@ -50,6 +50,9 @@ def demo(tmp_path: Path) -> Path:
     for name in ("after.toml", "before.toml", "ablation.toml", "vocab_am.json"):
         shutil.copy(DEMO / name, tmp_path / name)
     shutil.copytree(DEMO / "data", tmp_path / "data")
+    release = ROOT / "experiments" / "miniature_release"  # the spec names it relatively
+    spec = tmp_path / "ablation.toml"
+    spec.write_text(spec.read_text().replace('"../miniature_release"', f'"{release.as_posix()}"'))
     (tmp_path / "study.db").write_bytes(b"")  # stands for a study database
     return tmp_path
 

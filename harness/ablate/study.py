@@ -435,12 +435,12 @@ def run_study(
         progress = make_progress(spec.name, spec.total_trials, finished_count(study))
     try:
         if devices:
-            run_processes(spec, storage_url, len(devices), progress, devices)
+            run_processes(spec, storage_url, len(devices), progress, run_worker, devices)
         elif workers <= 1:
             configure_process(spec, 1)
             run_worker(spec, storage_url, progress)
         else:
-            run_processes(spec, storage_url, workers, progress)
+            run_processes(spec, storage_url, workers, progress, run_worker)
     finally:
         if own_progress:
             progress.close()

@@ -11,10 +11,14 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+from collections.abc import Callable
 from typing import Any
 
 from harness.ablate.progress import Progress, QueueProgress, drain
 from harness.ablate.spec import AblationSpec
+
+# The study's worker loop: run_worker(spec, storage_url, progress, index).
+WorkerLoop = Callable[[AblationSpec, str, Progress, int], Any]
 
 
 def configure_process(spec: AblationSpec, workers: int) -> int:
@@ -36,14 +40,25 @@ def run_processes(
     storage_url: str,
     workers: int,
     progress: Progress,
+    run: WorkerLoop,
     devices: tuple[str, ...] = (),
 ) -> None:
+    """``workers`` spawned processes, each running ``run`` (the study's worker loop, passed
+    in so that this module needs nothing from harness.ablate.study)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     processes = [
         context.Process(
             target=_worker_process,
-            args=(spec, storage_url, queue, index, workers, devices[index] if devices else None),
+            args=(
+                spec,
+                storage_url,
+                queue,
+                index,
+                workers,
+                run,
+                devices[index] if devices else None,
+            ),
             name=f"xtts-harness-worker-{index}",
         )
         for index in range(workers)
@@ -69,6 +84,7 @@ def _worker_process(
     queue: Any,
     index: int,
     workers: int,
+    run: WorkerLoop,
     device: str | None = None,
 ) -> None:
     if device is not None:  # before torch initialises CUDA in this process: only this GPU
@@ -78,9 +94,7 @@ def _worker_process(
     progress = QueueProgress(queue)
     try:
         configure_process(spec, workers)
-        from harness.ablate.study import run_worker
-
-        run_worker(spec, storage_url, progress, index)
+        run(spec, storage_url, progress, index)
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as error:
