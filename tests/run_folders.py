@@ -34,9 +34,9 @@ class RunRecipe:
 
 def fit_run(recipe: RunRecipe, out: Path, cache: Path) -> Path:
     """Train ``recipe`` with ``Trainer.fit()``; return the run folder it wrote."""
-    from trainer import Trainer, TrainerArgs
-
     from dataclasses import replace
+
+    from trainer import Trainer, TrainerArgs
 
     from harness.ablate.assets import load_small_dvae, prepare_tiny_assets
     from harness.ablate.build import TrialSettings, architecture, build_config, build_model
