@@ -2,7 +2,7 @@
 repository (whole process) vs importing coqui's GPTTrainerConfig.
 
 The repository is generated in a temporary folder: the webui-style fixture
-(tests/fixtures/configs/webui_repo) plus helper modules the training module imports, each
+(examples/webui_fork) plus helper modules the training module imports, each
 with constants, functions and branches, to about 60 KB of source.
 
 Targets (issue 8): median lint at most 0.5 s, at least 10x faster than that import.
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "configs" / "webui_repo"
+FIXTURE = ROOT / "examples" / "webui_fork"
 IMPORT_TTS = [
     sys.executable,
     "-c",

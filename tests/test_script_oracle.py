@@ -25,7 +25,8 @@ from harness.plan.source import Unknown
 
 FIXTURES = Path(__file__).with_name("fixtures") / "configs"
 ORACLE = Path(__file__).with_name("oracle")
-WEBUI = FIXTURES / "webui_repo"
+# The documented example fork is also this test's webui-style fixture.
+WEBUI = Path(__file__).resolve().parents[1] / "examples" / "webui_fork"
 RECIPE = FIXTURES / "argparse_recipe"
 VENDORED = FIXTURES / "vendored_repo"
 
