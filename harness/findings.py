@@ -41,6 +41,16 @@ class FindingCode:
     summary: str  # one line
     doc: str  # Markdown in ruff's sections (harness.catalog.DOC_SECTIONS)
 
+    def finding(self, message: str, *, severity: Severity | None = None, **where: Any) -> Finding:
+        """A Finding of this code; ``where`` is key, file, line, fix and plan."""
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            **where,
+        )
+
 
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 

@@ -304,15 +304,6 @@ def make(
     plan: str | None = None,
 ) -> Finding:
     """A Finding with the code's name and (unless overridden) its default severity."""
-    entry = CODES[code]
-    return Finding(
-        code=code,
-        name=entry.name,
-        severity=severity or entry.severity,
-        message=message,
-        key=key,
-        file=file,
-        line=line,
-        fix=fix,
-        plan=plan,
+    return CODES[code].finding(
+        message, severity=severity, key=key, file=file, line=line, fix=fix, plan=plan
     )

@@ -183,14 +183,4 @@ CODES: dict[str, FindingCode] = {
 def make(code: str, message: str, *, key: str | None = None, file: str | None = None,
          fix: str | None = None, plan: str | None = None,
          severity: Severity | None = None) -> Finding:  # fmt: skip
-    entry = CODES[code]
-    return Finding(
-        code=code,
-        name=entry.name,
-        severity=severity or entry.severity,
-        message=message,
-        key=key,
-        file=file,
-        fix=fix,
-        plan=plan,
-    )
+    return CODES[code].finding(message, severity=severity, key=key, file=file, fix=fix, plan=plan)

@@ -14,17 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SMALL_DVAE: dict[str, Any] = {
-    "channels": 80,
-    "normalization": None,
-    "positional_dims": 1,
-    "codebook_dim": 64,
-    "hidden_dim": 64,
-    "num_resnet_blocks": 1,
-    "kernel_size": 3,
-    "num_layers": 2,  # 2 halvings of 256-sample mel frames: one code per 1024 samples
-    "use_transposed_convs": False,
-}
+from harness.ablate.assets import SMALL_DVAE  # one small-DVAE shape for tiny and miniature
+
 CROP_FRAMES = 64  # a multiple of 4 (two halvings)
 BATCH = 8
 RESTART_EVERY = 20
