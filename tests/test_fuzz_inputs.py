@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bounded_cli import Worker
+from bounded_cli import Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "experiments" / "amharic_bpe"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bounded_cli import run_measured
+from bounded_cli import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 AFTER = "experiments/amharic_bpe/after.toml"
