@@ -4,15 +4,30 @@ Keys are dotted coqpit paths (``lr``, ``lr_scheduler_params.milestones``,
 ``model_args.max_text_length``, ``datasets[0].language``), plus the trainer
 arguments and plan facts listed in ``FACT_KEYS`` and the ``extras.*`` keys in
 ``EXTRA_KEYS``. Every setting carries its Source. Values may be ``Unknown``.
+Typed views of the settings (``plan.optimizer``, ``plan.lr_schedule``, ``plan.batching``,
+``plan.model``, ``plan.data``, ``plan.bookkeeping``, ``plan.extras``, ``plan.environment``)
+are in ``harness.plan.views``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from harness.plan.source import Setting, Source, Unknown
+from harness.plan.views import (
+    Batching,
+    Bookkeeping,
+    Data,
+    Environment,
+    Extras,
+    LrSchedule,
+    ModelLimits,
+    Optimizer,
+    SchedulerSpec,
+    Warmup,
+)
 
 # Trainer arguments (TrainerArgs, not in config.json) and facts about the planned run.
 FACT_KEYS: dict[str, str] = {
@@ -54,64 +69,6 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 }
 EXTRA_KEYS = frozenset(EXTRA_DEFAULTS)
 PROJECT_SOURCE = "default of xtts-harness (option absent from the Coqui trainer)"
-
-
-@dataclass(frozen=True)
-class Batching:
-    """How many batches and optimizer steps the planned run has."""
-
-    batch_size: int | None
-    grad_accum_steps: int | None
-    epochs: int | None
-    dataset_size: int | None
-    # TrainerArgs(start_with_eval=True) with run_eval: the first epoch only evaluates.
-    eval_only_epochs: int = 0
-
-    @property
-    def trained_epochs(self) -> int | None:
-        """Epochs that train: ``epochs`` less an evaluation-only first epoch."""
-        if self.epochs is None:
-            return None
-        return max(self.epochs - self.eval_only_epochs, 0)
-
-    @property
-    def batches_per_epoch(self) -> int | None:
-        if not self.dataset_size or not self.batch_size:
-            return None
-        return math.ceil(self.dataset_size / self.batch_size)
-
-    @property
-    def optimizer_steps_per_epoch(self) -> int | None:
-        # The trainer also steps on the last batch of each epoch (docs/xtts-facts.md section 1).
-        batches = self.batches_per_epoch
-        if batches is None or not self.grad_accum_steps:
-            return None
-        return math.ceil(batches / self.grad_accum_steps)
-
-    @property
-    def total_optimizer_steps(self) -> int | None:
-        per_epoch, epochs = self.optimizer_steps_per_epoch, self.trained_epochs
-        return None if per_epoch is None or epochs is None else per_epoch * epochs
-
-    @property
-    def total_batches(self) -> int | None:
-        per_epoch, epochs = self.batches_per_epoch, self.trained_epochs
-        return None if per_epoch is None or epochs is None else per_epoch * epochs
-
-
-@dataclass(frozen=True)
-class SchedulerSpec:
-    """The LR scheduler the trainer will build, and the unit it is stepped in."""
-
-    name: str | None  # torch class name or NoamLR / StepwiseGradualLR; None: constant LR
-    params: dict[str, Any]
-    after_epoch: bool  # scheduler_after_epoch: True steps once per epoch
-    base_lr: float | None
-    warmup_steps: int = 0  # extras.warmup chained before the scheduler (optimizer steps)
-
-    @property
-    def unit(self) -> str:
-        return "epoch" if self.after_epoch else "optimizer_step"
 
 
 @dataclass
@@ -158,43 +115,50 @@ class Plan:
         sub = self.subtree(key)
         return sub or None
 
-    @property
+    # Typed views, each derived once (the settings do not change after build_plan).
+
+    @cached_property
     def batching(self) -> Batching:
-        return Batching(
-            batch_size=_int_or_none(self.known("batch_size")),
-            grad_accum_steps=_int_or_none(self.known("grad_accum_steps", 1)),
-            epochs=_int_or_none(self.known("epochs")),
-            dataset_size=_int_or_none(self.known("dataset_size")),
-            eval_only_epochs=1 if self.starts_with_eval else 0,
-        )
+        return Batching.read(self)
 
     @property
     def starts_with_eval(self) -> bool:
         """The trainer's first epoch only evaluates (it drops start_with_eval without eval)."""
-        return self.known("start_with_eval") is True and self.known("run_eval", True) is not False
+        return self.batching.eval_only_epochs == 1
+
+    @cached_property
+    def optimizer(self) -> Optimizer:
+        return Optimizer.read(self)
+
+    @cached_property
+    def lr_schedule(self) -> LrSchedule:
+        return LrSchedule.read(self, self.optimizer.lr, self.extras.warmup)
 
     @property
     def scheduler(self) -> SchedulerSpec:
-        warmup = 0
-        if self.known("extras.warmup.enabled") and self.known("extras.warmup.unit") != "epochs":
-            warmup = _int_or_none(self.known("extras.warmup.steps")) or 0
-        lr = self.known("lr")
-        return SchedulerSpec(
-            name=self.known("lr_scheduler"),
-            params=self.dict_value("lr_scheduler_params") or {},
-            after_epoch=bool(self.known("scheduler_after_epoch", True)),
-            base_lr=float(lr) if isinstance(lr, (int, float)) else None,
-            warmup_steps=warmup,
-        )
+        """The scheduler the trainer builds, as the schedulers package models it."""
+        return self.lr_schedule.spec
+
+    @cached_property
+    def model(self) -> ModelLimits:
+        return ModelLimits.read(self)
+
+    @cached_property
+    def data(self) -> Data:
+        return Data.read(self)
+
+    @cached_property
+    def bookkeeping(self) -> Bookkeeping:
+        return Bookkeeping.read(self)
+
+    @cached_property
+    def extras(self) -> Extras:
+        return Extras.read(self, Warmup.read(self))
+
+    @cached_property
+    def environment(self) -> Environment:
+        return Environment.read(self)
 
     def source_of(self, key: str) -> Source | None:
         found = self.settings.get(key)
         return None if found is None else found.source
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return int(value)
-    return None
