@@ -74,9 +74,9 @@ class Batching:
     grad_accum_steps: int | None
     epochs: int | None
     dataset_size: int | None
+    given: BatchingSettings  # where the numbers came from
     # TrainerArgs(start_with_eval=True) with run_eval: the first epoch only evaluates.
     eval_only_epochs: int = 0
-    given: BatchingSettings | None = None  # where the numbers came from
 
     @classmethod
     def read(cls, plan: Plan) -> Batching:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.plan.source import Unknown
+from harness.plan.fields import short
 
 Params = dict[str, Any]
 REQUIRED: Any = object()  # a signature entry without a default
@@ -99,15 +99,6 @@ def fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
-
-
-def short(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters: a message never carries a huge value."""
-    return cut(value.text if isinstance(value, Unknown) else repr(value), limit)
-
-
-def cut(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def stepwise(n: int, first: float, hits: list[int], factors: list[float]) -> np.ndarray:

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from harness.plan.fields import short
 from harness.schedulers.base import (
     Marker,
     Params,
@@ -13,7 +14,6 @@ from harness.schedulers.base import (
     Scheduler,
     fmt,
     need_number,
-    short,
     stepwise,
     stepwise_at,
     whole,

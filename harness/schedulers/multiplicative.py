@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.plan.fields import short
 from harness.schedulers.base import (
     REQUIRED,
     Marker,
@@ -16,7 +17,6 @@ from harness.schedulers.base import (
     Scheduler,
     fmt,
     need_number,
-    short,
     stepwise,
     stepwise_at,
     whole,

@@ -35,11 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from harness.plan.fields import short
 from harness.plan.model import Plan, SchedulerSpec
 from harness.plan.source import Unknown
-from harness.schedulers.base import ScheduleNotModelled, is_number, short
+from harness.schedulers.base import ScheduleNotModelled
 from harness.schedulers.linear import linear_factor
-from harness.schedulers.registry import WARMUP_START_FACTOR, lr_at, lr_curve, resolve
+from harness.schedulers.registry import lr_at, lr_curve, resolve
 from harness.schedulers.result import (
     EPOCH,
     OPTIMIZER_STEP,
@@ -99,10 +100,10 @@ def compute_schedule(plan: Plan, *, trainer: str | None = None) -> Schedule:
 def _fill(schedule: Schedule, plan: Plan, spec: SchedulerSpec) -> None:
     if spec.base_lr is None:
         schedule.undecided.append(
-            f"lr is unknown ({short(plan.get('lr'))}): the curves are relative to a starting "
-            "LR of 1"
+            f"lr is unknown ({short(plan.optimizer.lr.raw)}): the curves are relative to a "
+            "starting LR of 1"
         )
-    start_factor = _warmup_start_factor(plan)
+    start_factor = plan.lr_schedule.warmup.start
     spec, step_warmup = _warmup(plan, spec, schedule)
     epochs, per_epoch, total = schedule.epochs, schedule.steps_per_epoch, schedule.total_steps
     horizon = epochs if spec.after_epoch else total
@@ -197,9 +198,10 @@ def _plan_trainer(plan: Plan) -> str | None:
     from harness.errors import HarnessError
     from harness.plan.defaults import load_table
 
-    resolved = plan.known("trainer_library")  # read from the repository (harness.plan.library)
-    if isinstance(resolved, str) and resolved:
-        mixed = resolved == "coqui-tts-trainer 0.3.1" and plan.known("mixed_precision") is True
+    environment = plan.environment  # read from the repository (harness.plan.library)
+    resolved = environment.trainer_library.text
+    if resolved:
+        mixed = resolved == "coqui-tts-trainer 0.3.1" and environment.mixed_precision.raw is True
         return f"{resolved} with mixed precision" if mixed else resolved
     if not plan.library_declared:
         return None
@@ -215,24 +217,13 @@ def _warmup(plan: Plan, spec: SchedulerSpec, schedule: Schedule) -> tuple[Schedu
     Returns ``(spec, step_warmup)``: ``step_warmup`` > 0 means a warmup in optimizer steps in
     front of a per-epoch scheduler, applied as a factor per optimizer step (module docstring).
     """
-    enabled = plan.get("extras.warmup.enabled")
-    if isinstance(enabled, Unknown):
-        schedule.undecided.append(f"extras.warmup.enabled is unknown ({enabled.text})")
-        return spec, 0
-    if not enabled:
-        return spec, 0
-    length = plan.get("extras.warmup.steps")
-    if isinstance(length, Unknown) or not is_number(length):
-        schedule.undecided.append(f"extras.warmup.steps is unknown ({short(length)})")
-        return replace(spec, warmup_steps=0), 0
-    length = int(length)
-    unit = plan.get("extras.warmup.unit")
-    if isinstance(unit, Unknown):
-        schedule.undecided.append(f"extras.warmup.unit is unknown ({unit.text}): warmup left out")
-        length = 0
+    warmup = plan.lr_schedule.warmup
+    if warmup.undecided is not None:
+        schedule.undecided.append(warmup.undecided)
+    length = warmup.length
     if length <= 0:
         return replace(spec, warmup_steps=0), 0
-    if unit == "epochs":
+    if warmup.in_epochs:
         if spec.after_epoch:
             return replace(spec, warmup_steps=length), 0
         if schedule.steps_per_epoch is None:
@@ -250,11 +241,6 @@ def _warmup(plan: Plan, spec: SchedulerSpec, schedule: Schedule) -> tuple[Schedu
             )
         return replace(spec, warmup_steps=0), length
     return replace(spec, warmup_steps=length), 0
-
-
-def _warmup_start_factor(plan: Plan) -> float:
-    value = plan.known("extras.warmup.start_factor")
-    return float(value) if is_number(value) and 0 < value <= 1 else WARMUP_START_FACTOR
 
 
 def _events(
@@ -333,7 +319,7 @@ def _place(
 
 
 def _run_epochs(plan: Plan, undecided: list[str]) -> int | None:
-    value = plan.get("epochs")
+    value = plan.batching.given.epochs.raw
     if isinstance(value, Unknown):
         undecided.append(f"epochs is unknown ({value.text}): the run's length is undecided")
         return None
@@ -345,20 +331,21 @@ def _run_epochs(plan: Plan, undecided: list[str]) -> int | None:
 
 
 def _steps_per_epoch(plan: Plan, spec: SchedulerSpec, undecided: list[str]) -> int | None:
-    for key in ("dataset_size", "batch_size", "grad_accum_steps"):
-        value = plan.get(key)
-        if isinstance(value, Unknown):
-            undecided.append(f"{key} is unknown ({value.text}): {_per_epoch_consequence(spec)}")
-            return None
     batching = plan.batching
+    given = batching.given
+    for field in (given.dataset_size, given.batch_size, given.grad_accum_steps):
+        if (unknown := field.unknown) is not None:
+            consequence = _per_epoch_consequence(spec)
+            undecided.append(f"{field.key} is unknown ({unknown.text}): {consequence}")
+            return None
     if batching.optimizer_steps_per_epoch is not None:
         return batching.optimizer_steps_per_epoch
     if not batching.dataset_size:
         problem = "dataset_size is not given (set [plan] dataset_size or pass --dataset-size N)"
     elif not batching.batch_size:
-        problem = f"batch_size = {short(plan.get('batch_size'))} is not a number of samples"
+        problem = f"batch_size = {short(given.batch_size.raw)} is not a number of samples"
     else:
-        problem = f"grad_accum_steps = {short(plan.get('grad_accum_steps'))} is not a number"
+        problem = f"grad_accum_steps = {short(given.grad_accum_steps.raw)} is not a number"
     undecided.append(f"{problem}: {_per_epoch_consequence(spec)}")
     return None
 
@@ -376,12 +363,14 @@ def _per_epoch_consequence(spec: SchedulerSpec) -> str:
 
 
 def _check_plan_values(plan: Plan) -> None:
-    for key in ("lr_scheduler", "lr_scheduler_params", "scheduler_after_epoch"):
-        value = plan.get(key)
-        if isinstance(value, Unknown):
-            raise ScheduleNotModelled(f"{key} is unknown ({value.text}): no schedule can be drawn")
+    view = plan.lr_schedule
+    for field in (view.name, view.params, view.after_epoch):
+        if (unknown := field.unknown) is not None:
+            raise ScheduleNotModelled(
+                f"{field.key} is unknown ({unknown.text}): no schedule can be drawn"
+            )
 
 
 def _scheduler_name(plan: Plan) -> str | None:
-    value = plan.get("lr_scheduler")
+    value = plan.lr_schedule.name.raw
     return None if value is None else str(value)

@@ -13,25 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from harness.plan.fields import cut, short
 from harness.plan.library_facts import library_facts
 from harness.plan.model import SchedulerSpec
 from harness.plan.source import Unknown
-from harness.schedulers.base import (
-    REQUIRED,
-    Constant,
-    Params,
-    ScheduleNotModelled,
-    Scheduler,
-    cut,
-    short,
-)
+from harness.plan.views import WARMUP_START_FACTOR  # LinearLR's default start_factor
+from harness.schedulers.base import REQUIRED, Constant, Params, ScheduleNotModelled, Scheduler
 from harness.schedulers.coqui import NoamLR, StepwiseGradualLR
 from harness.schedulers.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from harness.schedulers.linear import ConstantLR, LinearLR, warmup_head, warmup_head_at
 from harness.schedulers.multiplicative import ExponentialLR, MultiStepLR, StepLR
-
-# torch.optim.lr_scheduler.LinearLR's default start_factor: LinearLR(optimizer, total_iters=w).
-WARMUP_START_FACTOR = 1.0 / 3
 
 SCHEDULERS: dict[str, Scheduler] = {
     model.name: model
