@@ -34,9 +34,12 @@ FAMILIES = {
     "C": "command-line",
     "E": "environment",
 }
-# One module per family; importing it registers its rules.
+# The modules that register rules (the S family spans decay, warmup, cosine and stepping).
 _MODULES = (
-    "schedule",
+    "decay",
+    "warmup",
+    "cosine",
+    "stepping",
     "optimizer",
     "model",
     "data",
