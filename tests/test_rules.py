@@ -215,14 +215,14 @@ def test_scheduler_signatures_match_torch_and_trainer() -> None:
 def test_optimizer_names_and_default_weight_decay_match_torch() -> None:
     torch = pytest.importorskip("torch")
     radam = pytest.importorskip("TTS.utils.radam")
+    from harness.plan.library_facts import library_facts
     from harness.rules.keys import TORCH_OPTIMIZERS
-    from harness.rules.optimizer import DEFAULT_WEIGHT_DECAY
 
     classes = {
         n for n in dir(torch.optim) if inspect.isclass(getattr(torch.optim, n)) and n[0].isupper()
     }
     assert set(TORCH_OPTIMIZERS) == classes - {"Optimizer"}
-    for name, decay in DEFAULT_WEIGHT_DECAY.items():
+    for name, decay in library_facts().default_weight_decay.items():
         cls = radam.RAdam if name == "radam" else getattr(torch.optim, _torch_name(name))
         assert inspect.signature(cls.__init__).parameters["weight_decay"].default == decay, name
 

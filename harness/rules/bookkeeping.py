@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from harness.findings import Severity
-from harness.plan import Plan
-from harness.rules.base import Problem, RuleContext, fmt, number, rule
+from harness.plan import Field, Plan
+from harness.rules.base import Problem, RuleContext, fmt, rule
 
 
-def _steps(plan: Plan, key: str) -> int | None:
-    value = number(plan.known(key))
+def _steps(field: Field[int]) -> int | None:
+    """A positive batch count (save_step, print_step, plot_step), or None."""
+    value = field.number
     return int(value) if value is not None and value > 0 else None
 
 
@@ -73,9 +74,9 @@ def save_step_beyond_run(ctx: RuleContext) -> Iterator[Problem]:
       `if self.total_steps_done % self.config.save_step == 0 and self.total_steps_done != 0`.
     - save_step 10000 in the official recipe and gokhaneraslan/XTTS_V2 `train.py`@38e3c75.
     """
-    if ctx.plan.known("save_checkpoints") is False:
+    if ctx.plan.bookkeeping.save_checkpoints.value is False:
         return  # B503 covers a run with checkpoints switched off
-    save_step = _steps(ctx.plan, "save_step")
+    save_step = _steps(ctx.plan.bookkeeping.save_step)
     if save_step is None:
         return
     total = ctx.plan.batching.total_batches
@@ -144,13 +145,14 @@ def save_step_counts_batches(ctx: RuleContext) -> Iterator[Problem]:
     - gokhaneraslan/XTTS_V2 `train.py`@5cf242e: save_step 1000 with grad_accum 128.
     """
     accum = ctx.plan.batching.grad_accum_steps or 1
-    save_step = _steps(ctx.plan, "save_step")
+    bookkeeping = ctx.plan.bookkeeping
+    save_step = _steps(bookkeeping.save_step)
     if accum <= 1 or save_step is None or save_step % accum == 0:
         return
     others = [
-        f"{key} {fmt(ctx.plan.known(key))}"
-        for key in ("print_step", "plot_step")
-        if _steps(ctx.plan, key)
+        f"{field.key} {fmt(field.value)}"
+        for field in (bookkeeping.print_step, bookkeeping.plot_step)
+        if _steps(field)
     ]
     also = f" ({' and '.join(others)} count batches too)" if others else ""
     yield Problem(
@@ -204,11 +206,12 @@ def no_checkpoint_written(ctx: RuleContext) -> Iterator[Problem]:
       and `save_best_model` (`trainer/io.py`): `current_step > keep_after`.
     """
     total = ctx.plan.batching.total_batches
-    best_after = number(ctx.plan.known("save_best_after"))
+    bookkeeping = ctx.plan.bookkeeping
+    best_after = bookkeeping.save_best_after.number
     if total is None or best_after is None or best_after < total:
         return
-    save_step = _steps(ctx.plan, "save_step")
-    if ctx.plan.known("save_checkpoints") is False:
+    save_step = _steps(bookkeeping.save_step)
+    if bookkeeping.save_checkpoints.value is False:
         periodic = "save_checkpoints is False"
     elif save_step is not None and save_step >= total:
         periodic = f"save_step {save_step} is beyond the run"

@@ -105,8 +105,8 @@ def _passthrough_note(
 
 def _passthrough_source(ctx: RuleContext) -> str | None:
     """Where the plan says it trains with a passthrough tokenizer, or None (stock)."""
-    setting = ctx.plan.settings.get("tokenizer")
-    if setting is None or setting.value != "passthrough":
+    setting = ctx.plan.data.tokenizer
+    if setting.source is None or setting.raw != "passthrough":
         return None
     if setting.source.file == "--set":  # --tokenizer passthrough becomes this override
         return "--tokenizer passthrough on the command line"

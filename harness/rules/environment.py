@@ -7,24 +7,26 @@ through the wheels' own requirements, vendored packages read from their source.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from harness.findings import Severity
+from harness.plan import Field
 from harness.rules.base import Problem, RuleContext, rule
 
 
-def _version(ctx: RuleContext, key: str) -> Version | None:
-    value = ctx.plan.known(key)
+def _version(field: Field[str]) -> Version | None:
+    value = field.value
     try:
         return Version(str(value)) if isinstance(value, str) else None
     except InvalidVersion:
         return None
 
 
-def _why(ctx: RuleContext, key: str) -> str:
+def _why(field: Field[Any]) -> str:
     """Where a version was read, short: ``requirements.txt:2`` (+ "unpinned" when resolved)."""
-    source = ctx.plan.source_of(key)
+    source, key = field.source, field.key
     if source is None or source.is_default:
         return key
     where = f"{source.file}:{source.line}" if source.line else str(source.file or key)
@@ -32,20 +34,20 @@ def _why(ctx: RuleContext, key: str) -> str:
     return f"{where}, unpinned" if "resolves" in reason or "not pinned" in reason else where
 
 
-def _resolved(ctx: RuleContext, key: str) -> bool:
+def _resolved(field: Field[Any]) -> bool:
     """The version is what a fresh install resolves today, not a pin: the user may install
     that package some other way (a CUDA wheel index), so the finding is a warning."""
-    source = ctx.plan.source_of(key)
+    source = field.source
     reason = (source.key or "") if source is not None else ""
     return "resolves" in reason or "not pinned" in reason
 
 
-def _severity(ctx: RuleContext, key: str) -> Severity | None:
-    return Severity.WARNING if _resolved(ctx, key) else None
+def _severity(field: Field[Any]) -> Severity | None:
+    return Severity.WARNING if _resolved(field) else None
 
 
 def _installs(ctx: RuleContext, package: str) -> bool | None:
-    names = ctx.plan.known("installed_packages")
+    names = ctx.plan.environment.installed_packages.value
     return None if not isinstance(names, list) else package in names
 
 
@@ -96,22 +98,19 @@ def checkpoint_load_fails(ctx: RuleContext) -> Iterator[Problem]:
       0.1.4); the 0.24.3 and 0.25.0 wheels call `torch.serialization.add_safe_globals`
       with `XttsConfig` in `TTS/__init__.py`; 0.28.0 loads under `safe_globals`.
     """
-    torch = _version(ctx, "torch_version")
-    if (
-        torch is None
-        or torch < Version("2.6")
-        or ctx.plan.known("tts_loads_weights_only") is not False
-    ):
+    env = ctx.plan.environment
+    torch = _version(env.torch_version)
+    if torch is None or torch < Version("2.6") or env.tts_loads_weights_only.value is not False:
         return
     yield Problem(
-        f"torch {torch} ({_why(ctx, 'torch_version')}) loads with weights_only=True, and "
-        f"{ctx.plan.known('tts_library')} ({_why(ctx, 'tts_loads_weights_only')}) loads the "
+        f"torch {torch} ({_why(env.torch_version)}) loads with weights_only=True, and "
+        f"{env.tts_library.value} ({_why(env.tts_loads_weights_only)}) loads the "
         "XTTS checkpoint without allowing XttsConfig: the run dies before its first step "
         "('Weights only load failed')",
         key="torch_version",
         fix="pin torch<2.6 (and the torchaudio of the same version), or move to a coqui-tts "
         "that loads under safe globals (0.24.3 or later)",
-        severity=_severity(ctx, "torch_version"),
+        severity=_severity(env.torch_version),
     )
 
 
@@ -151,17 +150,18 @@ def torchaudio_needs_torchcodec(ctx: RuleContext) -> Iterator[Problem]:
       `load` / `save` are served by torchcodec.
     - coqui-tts 0.28.0 declares torchcodec only in its `codec` extra.
     """
-    audio = _version(ctx, "torchaudio_version")
+    env = ctx.plan.environment
+    audio = _version(env.torchaudio_version)
     if audio is None or audio < Version("2.9") or _installs(ctx, "torchcodec") is not False:
         return
     yield Problem(
-        f"torchaudio {audio} ({_why(ctx, 'torchaudio_version')}) reads audio through "
+        f"torchaudio {audio} ({_why(env.torchaudio_version)}) reads audio through "
         "torchcodec, which the requirements lack: torchaudio.load fails on the first "
         "sample, before the first step",
         key="torchaudio_version",
         fix="add torchcodec to the requirements (or coqui-tts[codec]) and install FFmpeg's "
         "shared libraries, or pin torch and torchaudio below 2.9",
-        severity=_severity(ctx, "torchaudio_version"),
+        severity=_severity(env.torchaudio_version),
     )
 
 
@@ -201,11 +201,12 @@ def coqui_tts_needs_six(ctx: RuleContext) -> Iterator[Problem]:
       its Requires-Dist has no six;
       xtts-harness pyproject.toml `ablate` extra adds `six>=1.16` for that reason.
     """
-    tts = str(ctx.plan.known("tts_library") or "")
+    env = ctx.plan.environment
+    tts = str(env.tts_library.value or "")
     if not tts.startswith("coqui-tts 0.28") or _installs(ctx, "six") is not False:
         return
     yield Problem(
-        f"{tts} ({_why(ctx, 'tts_library')}) imports six without requiring it, and the "
+        f"{tts} ({_why(env.tts_library)}) imports six without requiring it, and the "
         "requirements lack it: importing TTS can fail before the first step",
         key="tts_library",
         fix="add six>=1.16 to the requirements",

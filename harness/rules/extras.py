@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from harness.findings import Severity
-from harness.rules.base import Problem, RuleContext, fmt, number, rule
+from harness.rules.base import Problem, RuleContext, fmt, rule
 
 # Module paths of the trained part of GPTTrainer (named_modules() of coqui-tts 0.28.0 with the
 # perceiver on), layer indices written {i}. Pinned by tests/test_rules.py against the library.
@@ -142,11 +142,12 @@ def extra_without_ablation_evidence(ctx: RuleContext) -> Iterator[Problem]:
       gokhaneraslan/XTTS_V2 `train.py`@5cf242e or xtts-finetune-webui `utils/gpt_train.py`
       @abe1201; the recipe's first commit lists both as a ToDo.
     """
-    if _string_list(ctx.plan.known("extras.ablation_evidence", [])):
+    extras = ctx.plan.extras
+    if _string_list(extras.ablation_evidence.or_([])):
         return
-    for name, what in (("ema", "EMA"), ("warmup", "LR warmup")):
-        key = f"extras.{name}.enabled"
-        if ctx.plan.known(key) is True:
+    for enabled, what in ((extras.ema.enabled, "EMA"), (extras.warmup.enabled, "LR warmup")):
+        key = enabled.key
+        if enabled.value is True:
             yield Problem(
                 f"{what} is enabled ({key}) but extras.ablation_evidence is empty: nothing "
                 f"shows that {what} helps this fine-tune",
@@ -192,9 +193,8 @@ def freeze_path_not_found(ctx: RuleContext) -> Iterator[Problem]:
       GPT-2 stack is `self.gpt`, its blocks `.h`).
     - Diakonrobel/Amharic_XTTS-V2_TTS (https://github.com/Diakonrobel/Amharic_XTTS-V2_TTS).
     """
-    value = number(ctx.plan.known("model_args.gpt_layers"))
-    layers = None if value is None else int(value)
-    for path in _string_list(ctx.plan.known("extras.freeze.modules", [])):
+    layers = ctx.plan.model.gpt_layers.integer
+    for path in _string_list(ctx.plan.extras.freeze_modules.or_([])):
         index = re.search(r"gpt\.gpt\.h\.(\d+)", path)
         if layers is not None and index and int(index.group(1)) >= layers:
             why = f"the GPT has {layers} layers (h.0 to h.{layers - 1})"
@@ -250,9 +250,10 @@ def grad_clip_after_optimizer_step(ctx: RuleContext) -> Iterator[Problem]:
     - Diakonrobel/Amharic_XTTS-V2_TTS (https://github.com/Diakonrobel/Amharic_XTTS-V2_TTS)
       clips after the step.
     """
-    if ctx.plan.known("extras.grad_clip_after_optimizer_step") is not True:
+    clipping = ctx.plan.extras.grad_clip_after_optimizer_step
+    if clipping.value is not True:
         return
-    source = ctx.plan.source_of("extras.grad_clip_after_optimizer_step")
+    source = clipping.source
     if source is not None and source.file and source.key and source.line:  # read from a script
         yield Problem(
             f"gradient clipping cannot act: {source.key} ({source.file}:{source.line}); the "
@@ -309,9 +310,10 @@ def lora_target_not_in_gpt2(ctx: RuleContext) -> Iterator[Problem]:
     - gokhaneraslan/XTTS_V2 `lora_train.py`@5cf242e targets c_attn c_proj c_fc
       (https://github.com/gokhaneraslan/XTTS_V2/blob/5cf242e/lora_train.py).
     """
-    if ctx.plan.known("extras.lora.enabled") is not True:
+    lora = ctx.plan.extras.lora
+    if lora.enabled.value is not True:
         return
-    targets = _string_list(ctx.plan.known("extras.lora.targets", []))
+    targets = _string_list(lora.targets.or_([]))
     missing = [t for t in targets if not _lora_matches(t)]
     if not missing:
         return
@@ -377,9 +379,10 @@ def ema_outlasts_run(ctx: RuleContext) -> Iterator[Problem]:
       `ema = decay * ema + (1 - decay) * p`.
     - docs/xtts-facts.md section 5: EMA updated from `optimizer.register_step_post_hook`.
     """
-    if ctx.plan.known("extras.ema.enabled") is not True:
+    ema = ctx.plan.extras.ema
+    if ema.enabled.value is not True:
         return
-    decay = number(ctx.plan.known("extras.ema.decay"))
+    decay = ema.decay.number
     if decay is None or not 0 < decay < 1:
         return
     needed = math.ceil(math.log(0.1) / math.log(decay))

@@ -125,6 +125,7 @@ def unknown_key(ctx: RuleContext) -> Iterator[Problem]:
         meant = closest_key(ctx.plan, key) if count < HINTED_KEYS else None
         hint = ""
         if meant is not None:
+            # By name: the key meant is found at run time (any key of the config class).
             current = ctx.plan.setting(meant)
             now = f" (now {fmt(current.value)}, {current.source})" if current else ""
             hint = f"; did you mean {meant}{now}?"
@@ -137,8 +138,8 @@ def unknown_key(ctx: RuleContext) -> Iterator[Problem]:
 
 
 def _scheduler(plan: Plan) -> tuple[str | None, dict]:
-    name = plan.known("lr_scheduler")
-    params = plan.dict_value("lr_scheduler_params") or {}
+    name = plan.lr_schedule.name.value
+    params = plan.lr_schedule.params_dict or {}
     if not isinstance(name, str):
         return None, {}
     return scheduler_class(name), params
@@ -278,7 +279,7 @@ def unknown_scheduler(ctx: RuleContext) -> Iterator[Problem]:
     ## Evidence
     - `trainer/trainer_utils.py::get_scheduler` (coqui-tts-trainer 0.4.0).
     """
-    name = ctx.plan.known("lr_scheduler")
+    name = ctx.plan.lr_schedule.name.value
     if not isinstance(name, str) or scheduler_class(name) is not None:
         return
     meant = _close(name, list(SCHEDULER_SIGNATURES))
@@ -320,7 +321,7 @@ def unknown_optimizer(ctx: RuleContext) -> Iterator[Problem]:
     ## Evidence
     - `trainer/trainer_utils.py::get_optimizer` (coqui-tts-trainer 0.4.0).
     """
-    name = ctx.plan.known("optimizer")
+    name = ctx.plan.optimizer.name.value
     if not isinstance(name, str) or name.lower() == "radam" or name in TORCH_OPTIMIZERS:
         return
     meant = _close(name, TORCH_OPTIMIZERS)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from harness.findings import Severity
-from harness.rules.base import Problem, RuleContext, fmt, number, rule
+from harness.rules.base import Problem, RuleContext, fmt, rule
 
 ARGS = "model_args."
 # GPTArgs defaults that are XTTS v1 values; the v2 release config has 1026/1024/1025, True.
@@ -16,11 +16,6 @@ V1_DEFAULTS = {
     "gpt_stop_audio_token": (8193, 1025),
     "gpt_use_perceiver_resampler": (False, True),
 }
-
-
-def _int(ctx: RuleContext, name: str) -> int | None:
-    value = number(ctx.plan.known(ARGS + name))
-    return None if value is None else int(value)
 
 
 @rule(
@@ -62,7 +57,10 @@ def max_text_length_exceeds_table(ctx: RuleContext) -> Iterator[Problem]:
     - gokhaneraslan/XTTS_V2 `train.py`@5cf242e sets max_text_length 512
       (https://github.com/gokhaneraslan/XTTS_V2/blob/5cf242e/train.py); @38e3c75 had 200.
     """
-    limit, table = _int(ctx, "max_text_length"), _int(ctx, "gpt_max_text_tokens")
+    limit, table = (
+        ctx.plan.model.max_text_length.integer,
+        ctx.plan.model.gpt_max_text_tokens.integer,
+    )
     if limit is None or table is None or table < 0 or limit <= table:
         return
     yield Problem(
@@ -113,14 +111,14 @@ def max_wav_length_exceeds_table(ctx: RuleContext) -> Iterator[Problem]:
       position rows.
     - max_wav_length 255995 in the official recipe and gokhaneraslan/XTTS_V2.
     """
-    wav, table = _int(ctx, "max_wav_length"), _int(ctx, "gpt_max_audio_tokens")
-    stride = _int(ctx, "gpt_code_stride_len") or 1024
+    wav, table = ctx.plan.model.max_wav_length.integer, ctx.plan.model.gpt_max_audio_tokens.integer
+    stride = ctx.plan.model.gpt_code_stride_len.integer or 1024
     if wav is None or table is None or table < 0:
         return
     needed = math.ceil(wav / stride) + 3
     if needed <= table + 3:
         return
-    rate = number(ctx.plan.known("audio.sample_rate")) or 22050
+    rate = ctx.plan.model.sample_rate.number or 22050
     longest = table * stride
     yield Problem(
         f"model_args.max_wav_length {wav} samples needs ceil({wav}/{stride}) + 3 = {needed} "
@@ -173,9 +171,9 @@ def xtts_v1_audio_token_defaults(ctx: RuleContext) -> Iterator[Problem]:
       and `gpt_use_perceiver_resampler=True`.
     """
     left = []
-    for name, (v1, _v2) in V1_DEFAULTS.items():
-        key = ARGS + name
-        if not ctx.plan.is_explicit(key) and ctx.plan.known(key) == v1:
+    for field in ctx.plan.model.audio_tokens:
+        name = field.key.removeprefix(ARGS)
+        if not field.explicit and field.value == V1_DEFAULTS[name][0]:
             left.append(name)
     if not left:
         return
@@ -227,11 +225,11 @@ def audio_token_out_of_range(ctx: RuleContext) -> Iterator[Problem]:
     - `GPT.__init__` (coqui-tts 0.28.0, `TTS/tts/layers/xtts/gpt.py`):
       `nn.Embedding(self.number_mel_codes, model_dim)`.
     """
-    size = _int(ctx, "gpt_num_audio_tokens")
+    size = ctx.plan.model.gpt_num_audio_tokens.integer
     if size is None:
         return
-    for name in ("gpt_start_audio_token", "gpt_stop_audio_token"):
-        token = _int(ctx, name)
+    for field in (ctx.plan.model.gpt_start_audio_token, ctx.plan.model.gpt_stop_audio_token):
+        name, token = field.key.removeprefix(ARGS), field.integer
         if token is not None and token >= size:
             yield Problem(
                 f"model_args.{name} {token} is not below model_args.gpt_num_audio_tokens "
@@ -280,8 +278,8 @@ def text_vocab_checkpoint_mismatch(ctx: RuleContext) -> Iterator[Problem]:
     - `GPTTrainer.__init__` (coqui-tts 0.28.0, `TTS/tts/layers/xtts/trainer/gpt_trainer.py`).
     - coqui-ai/TTS#3303 (https://github.com/coqui-ai/TTS/issues/3303): new-language vocab.
     """
-    vocab = _int(ctx, "gpt_number_text_tokens")
-    rows = number(ctx.plan.known("checkpoint_text_tokens"))
+    vocab = ctx.plan.model.gpt_number_text_tokens.integer
+    rows = ctx.plan.model.checkpoint_text_tokens.number
     if vocab is None or rows is None or vocab == int(rows):
         return
     yield Problem(

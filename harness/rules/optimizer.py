@@ -6,23 +6,9 @@ import math
 from collections.abc import Iterator
 
 from harness.findings import Severity
-from harness.plan import Plan
-from harness.plan.library_facts import library_facts
-from harness.rules.base import Problem, RuleContext, fmt, number, rule
+from harness.rules.base import Problem, RuleContext, fmt, rule
 
 FAR = 3.0  # a ratio at or beyond 3x (or 1/3) is far from the reference
-# weight_decay each optimizer uses when optimizer_params leaves it out (torch and
-# TTS.utils.radam.RAdam, which the trainer builds for "radam"): versioned library facts.
-DEFAULT_WEIGHT_DECAY = library_facts().default_weight_decay
-
-
-def weight_decay(plan: Plan) -> float | None:
-    """The weight decay the optimizer will use, or None when it cannot be known."""
-    params = plan.dict_value("optimizer_params")
-    if isinstance(params, dict) and "weight_decay" in params:
-        return number(params["weight_decay"])
-    name = plan.known("optimizer")
-    return DEFAULT_WEIGHT_DECAY.get(name.lower()) if isinstance(name, str) else None
 
 
 def _ratio_text(value: float, reference: float) -> str:
@@ -70,7 +56,7 @@ def lr_far_from_reference(ctx: RuleContext) -> Iterator[Problem]:
     """
     if ctx.reference is None:
         return
-    value, reference = number(ctx.plan.known("lr")), number(ctx.reference.known("lr"))
+    value, reference = ctx.plan.optimizer.lr.number, ctx.reference.optimizer.lr.number
     if not value or not reference or 1 / FAR < value / reference < FAR:
         return
     yield Problem(
@@ -123,7 +109,7 @@ def weight_decay_far_from_reference(ctx: RuleContext) -> Iterator[Problem]:
     """
     if ctx.reference is None:
         return
-    value, reference = weight_decay(ctx.plan), weight_decay(ctx.reference)
+    value, reference = ctx.plan.optimizer.weight_decay, ctx.reference.optimizer.weight_decay
     if value is None or reference is None or value == reference:
         return
     if value and reference and 1 / FAR < value / reference < FAR:
@@ -179,9 +165,9 @@ def optimizer_left_at_radam(ctx: RuleContext) -> Iterator[Problem]:
     - The official recipe sets `optimizer="AdamW"`:
       https://github.com/idiap/coqui-ai-TTS/blob/main/recipes/ljspeech/xtts_v2/train_gpt_xtts.py
     """
-    if ctx.plan.is_explicit("optimizer"):
+    if ctx.plan.optimizer.name.explicit:
         return
-    name = ctx.plan.known("optimizer")
+    name = ctx.plan.optimizer.name.value
     yield Problem(
         f"optimizer is not set: the GPTTrainerConfig default {name!r} is used "
         "(TTS.utils.radam.RAdam), not the AdamW every XTTS v2 recipe trains with",
@@ -228,10 +214,10 @@ def optimizer_params_none(ctx: RuleContext) -> Iterator[Problem]:
     - `trainer/trainer_utils.py::get_optimizer` (coqui-tts-trainer 0.4.0) calls
       `optimizer(parameters, lr=lr, **optimizer_params)`.
     """
-    setting = ctx.plan.setting("optimizer_params")
-    if setting is None or setting.value is not None:
+    params = ctx.plan.optimizer.params
+    if not params.present or params.raw is not None:
         return
-    where = "left at the GPTTrainerConfig default" if setting.source.is_default else "set to"
+    where = "set to" if params.explicit else "left at the GPTTrainerConfig default"
     yield Problem(
         f"optimizer_params is None ({where} None): the trainer calls the optimizer with "
         "**optimizer_params and fails with a TypeError before the first step",
@@ -282,17 +268,18 @@ def weight_decay_on_all_parameters(ctx: RuleContext) -> Iterator[Problem]:
     - The official recipe sets True with "for multi-gpu training please make it False":
       https://github.com/idiap/coqui-ai-TTS/blob/main/recipes/ljspeech/xtts_v2/train_gpt_xtts.py
     """
-    if ctx.plan.known("optimizer_wd_only_on_weights") is not False:
+    optimizer = ctx.plan.optimizer
+    if optimizer.wd_only_on_weights.value is not False:
         return
-    decay = weight_decay(ctx.plan)
+    decay = optimizer.weight_decay
     if not decay:
         return
-    how = "is" if ctx.plan.is_explicit("optimizer_wd_only_on_weights") else "is left at"
+    how = "is" if optimizer.wd_only_on_weights.explicit else "is left at"
     message = (
         f"optimizer_wd_only_on_weights {how} False: weight decay {fmt(decay)} also applies to "
         "every embedding (text, mel, positions), LayerNorm and bias of the GPT"
     )
-    lr, steps = number(ctx.plan.known("lr")), ctx.plan.batching.total_optimizer_steps
+    lr, steps = optimizer.lr.number, ctx.plan.batching.total_optimizer_steps
     if lr and steps:
         kept = math.exp(-lr * decay * steps)
         message += (
@@ -339,7 +326,7 @@ def no_gradient_clipping(ctx: RuleContext) -> Iterator[Problem]:
     - grad_clip is not set (0.0) in the official recipe, gokhaneraslan/XTTS_V2 and
       xtts-finetune-webui.
     """
-    value = ctx.plan.known("grad_clip", 0.0)
+    value = ctx.plan.optimizer.grad_clip.or_(0.0)
     if value is not None and not isinstance(value, (int, float)):
         return  # a per-optimizer list or an unresolved value: nothing to say
     if value and value > 0:
@@ -388,9 +375,10 @@ def weight_decay_missing(ctx: RuleContext) -> Iterator[Problem]:
     - `GPTTrainer.get_optimizer` (coqui-tts 0.28.0,
       `TTS/tts/layers/xtts/trainer/gpt_trainer.py`): `self.config.optimizer_params["weight_decay"]`.
     """
-    if ctx.plan.known("optimizer_wd_only_on_weights") is not True:
+    optimizer = ctx.plan.optimizer
+    if optimizer.wd_only_on_weights.value is not True:
         return
-    params = ctx.plan.dict_value("optimizer_params")
+    params = optimizer.params_dict
     if not isinstance(params, dict) or "weight_decay" in params:
         return  # None is O204's finding
     yield Problem(

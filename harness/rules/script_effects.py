@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from harness.findings import Severity
-from harness.rules.base import Problem, RuleContext, fmt, number, rule
+from harness.plan import Field
+from harness.rules.base import Problem, RuleContext, fmt, rule
 
 
 @rule(
@@ -52,9 +53,12 @@ def dead_setting(ctx: RuleContext) -> Iterator[Problem]:
         if not isinstance(entry, dict) or not entry.get("key"):
             continue
         key, value = str(entry["key"]), entry.get("value")
-        if ctx.plan.is_explicit(key) and ctx.plan.known(key) == value:
+        # The key is data (the script names the trainer setting it never passes), so it is
+        # read by name: no view can know in advance which setting a script leaves dead.
+        setting = Field.read(ctx.plan, key)
+        if setting.explicit and setting.value == value:
             continue  # the config sets the same value itself
-        actual = ctx.plan.known(key)
+        actual = setting.value
         yield Problem(
             f"{entry.get('name')} = {fmt(value)} ({entry.get('where')}) is never passed to the "
             f"trainer: {key} stays {fmt(actual)}",
@@ -65,7 +69,7 @@ def dead_setting(ctx: RuleContext) -> Iterator[Problem]:
 
 def _entries(ctx: RuleContext) -> list[dict]:
     """``extras.dead_settings``: one list from a script, or flattened rows from a file."""
-    whole = ctx.plan.known("extras.dead_settings")
+    whole = ctx.plan.extras.dead_settings.value
     if isinstance(whole, list) and whole:
         return [e for e in whole if isinstance(e, dict)]
     rows: dict[int, dict] = {}
@@ -107,8 +111,9 @@ def batch_group_size_ignored(ctx: RuleContext) -> Iterator[Problem]:
     - `XTTSDataset.__getitem__` (coqui-tts 0.28.0,
       `TTS/tts/layers/xtts/trainer/dataset.py`) picks a random language and sample.
     """
-    value = number(ctx.plan.known("batch_group_size"))
-    if value is None or value <= 0 or not ctx.plan.is_explicit("batch_group_size"):
+    group = ctx.plan.batching.given.batch_group_size
+    value = group.number
+    if value is None or value <= 0 or not group.explicit:
         return
     yield Problem(
         f"batch_group_size = {fmt(value)} is ignored: the XTTS GPT dataset draws a random "

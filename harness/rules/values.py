@@ -51,10 +51,10 @@ def lr_not_positive(ctx: RuleContext) -> Iterator[Problem]:
     - `torch/optim/adam.py` (torch 2.8, which AdamW extends) raises `Invalid learning
       rate` only for `lr < 0`; with `lr = 0` every update is scaled by 0.
     """
-    setting = ctx.plan.setting("lr")
-    if setting is None or setting.source.is_default:
+    lr = ctx.plan.optimizer.lr
+    if not lr.explicit:
         return
-    for value in _learning_rates(setting.value):
+    for value in _learning_rates(lr.raw):
         rate = number(value)
         if rate is not None and rate <= 0:
             yield Problem(
@@ -98,7 +98,7 @@ def milestones_not_steps(ctx: RuleContext) -> Iterator[Problem]:
     - `torch/optim/lr_scheduler.py` (torch 2.8), `MultiStepLR.get_lr`: decays only when
       `self.last_epoch in self.milestones` (a `Counter` of the milestones).
     """
-    params = ctx.plan.dict_value("lr_scheduler_params")
+    params = ctx.plan.lr_schedule.params_dict
     if not isinstance(params, dict) or "milestones" not in params:
         return
     milestones = params["milestones"]
@@ -145,7 +145,7 @@ def scheduler_factor_not_number(ctx: RuleContext) -> Iterator[Problem]:
     - `torch/optim/lr_scheduler.py` (torch 2.8), `MultiStepLR.get_lr`: returns
       `group["lr"] * self.gamma ** self.milestones[self.last_epoch]`.
     """
-    params = ctx.plan.dict_value("lr_scheduler_params")
+    params = ctx.plan.lr_schedule.params_dict
     if not isinstance(params, dict):
         return
     for name in FACTOR_PARAMS:
