@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.plan import Plan
+from harness.plan import Field, Plan
 
 MIN_SECONDS = 0.5  # XTTSDataset.load_item: wav.shape[-1] < 0.5 * sample_rate
 DEFAULTS = {  # GPTArgs / XttsAudioConfig defaults of coqui-tts 0.28
@@ -60,18 +60,20 @@ class EvalSplit:
 
 
 def limits_from_plan(plan: Plan) -> Limits:
-    values = {key: _number(plan, key) for key in list(DEFAULTS)[:3]}
+    model = plan.model
+    fields = (model.max_text_length, model.max_wav_length, model.sample_rate)
+    text, wav, rate = (_number(field) for field in fields)
     return Limits(
-        max_text_tokens=int(values["model_args.max_text_length"]),
-        max_wav_samples=int(values["model_args.max_wav_length"]),
-        sample_rate=int(values["audio.sample_rate"]),
-        sources=tuple((key, str(plan.source_of(key) or "default")) for key in values),
+        max_text_tokens=int(text),
+        max_wav_samples=int(wav),
+        sample_rate=int(rate),
+        sources=tuple((field.key, str(field.source or "default")) for field in fields),
     )
 
 
 def eval_split_from_plan(plan: Plan) -> EvalSplit:
-    size = _number(plan, "eval_split_size")
-    max_size = plan.known("eval_split_max_size")
+    size = _number(plan.data.eval_split_size)
+    max_size = plan.data.eval_split_max_size.value
     return EvalSplit(
         size=float(size),
         max_size=int(max_size) if isinstance(max_size, (int, float)) and max_size else None,
@@ -80,25 +82,19 @@ def eval_split_from_plan(plan: Plan) -> EvalSplit:
 
 def language_from_plan(plan: Plan) -> str | None:
     """The plan fact ``language``, else the first dataset's language."""
-    for key in ("language", "datasets[0].language"):
-        value = plan.known(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    return plan.data.training_language
 
 
 def dataset_from_plan(plan: Plan) -> dict[str, str | None]:
     """The first dataset entry of the config (path, metadata files, formatter)."""
-    keys = ("path", "meta_file_train", "meta_file_val", "formatter")
-    out: dict[str, str | None] = {}
-    for name in keys:
-        value = plan.known(f"datasets[0].{name}")
-        out[name] = value if isinstance(value, str) and value else None
-    return out
+    data = plan.data
+    fields = (data.path, data.meta_file_train, data.meta_file_val, data.formatter)
+    return {field.key.removeprefix("datasets[0]."): field.text for field in fields}
 
 
-def _number(plan: Plan, key: str) -> Any:
-    value = plan.known(key, DEFAULTS[key])
+def _number(field: Field[Any]) -> Any:
+    """The field's number, or the library default when it is unknown or not a number."""
+    value = field.or_(DEFAULTS[field.key])
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return DEFAULTS[key]
+        return DEFAULTS[field.key]
     return value

@@ -86,7 +86,7 @@ def dataset_source(
 
 def _plan_tokenizer(plan: Plan | None) -> str:
     """The plan's ``tokenizer`` fact (a patched or vendored tokenizer: passthrough)."""
-    value = plan.known("tokenizer") if plan is not None else None
+    value = plan.data.tokenizer.value if plan is not None else None
     return value if value in ("stock", "passthrough") else "stock"
 
 
@@ -95,7 +95,7 @@ def _config_formatter(entry: dict[str, str | None], plan: Plan | None) -> str | 
     chosen = entry.get("formatter")
     if chosen is None or chosen in FORMATTERS:
         return chosen
-    source = plan.source_of("datasets[0].formatter") if plan is not None else None
+    source = plan.data.formatter.source if plan is not None else None
     raise HarnessError(
         f"datasets[0].formatter is {chosen!r}, which the audit cannot read",
         where=str(source) if source is not None else None,
@@ -106,7 +106,7 @@ def _config_formatter(entry: dict[str, str | None], plan: Plan | None) -> str | 
 def _vocab(plan: Plan | None, vocab: str | Path | None) -> Path:
     if vocab is not None:
         return Path(vocab)
-    configured = plan.known("model_args.tokenizer_file") if plan is not None else None
+    configured = plan.model.tokenizer_file.value if plan is not None else None
     if not (isinstance(configured, str) and configured):
         return release_vocab()  # what the stock checkpoint's tokenizer reads
     if Path(configured).is_file():
