@@ -42,6 +42,7 @@ def _edit(plan: Plan, code: str, key: str, value: object, near: str | None = Non
 
 
 def _explicit_source(plan: Plan, key: str) -> Source | None:
+    # By name: an edit may target any key of the config class (or a misspelt one).
     setting = plan.setting(key)
     return setting.source if setting is not None and not setting.source.is_default else None
 
@@ -52,7 +53,7 @@ def milestones(plan: Plan, finding: Finding) -> list[Edit]:
     With the dataset size known: optimizer steps, ``scheduler_after_epoch`` false (every
     trainer steps that). Without it: epochs, unless the trainer never steps per epoch.
     """
-    params = plan.dict_value("lr_scheduler_params") or {}
+    params = plan.lr_schedule.params_dict or {}
     given = params.get("milestones")
     if not isinstance(given, list) or not given or not all(_number(m) for m in given):
         raise CannotFix("lr_scheduler_params.milestones is not a list of numbers")
@@ -61,7 +62,7 @@ def milestones(plan: Plan, finding: Finding) -> list[Edit]:
     if schedule.total_steps:
         length = schedule.total_steps - _warmup(plan, "steps", schedule.steps_per_epoch or 1)
         edits = [_edit(plan, finding.code, key, _sized(given, length))]
-        if plan.known("scheduler_after_epoch", True):
+        if plan.lr_schedule.per_epoch:
             edits.append(_edit(plan, finding.code, "scheduler_after_epoch", False, near=key))
         return edits
     trainer = schedule.trainer or load_table(plan.library).trainer
@@ -71,7 +72,7 @@ def milestones(plan: Plan, finding: Finding) -> list[Edit]:
             "need the dataset size: give --set dataset_size=N"
         )
     epochs = plan.batching.epochs
-    if not epochs or not plan.known("scheduler_after_epoch", True):
+    if not epochs or not plan.lr_schedule.per_epoch:
         raise CannotFix("the run's length is unknown: give --set dataset_size=N")
     return [_edit(plan, finding.code, key, _sized(given, epochs - _warmup(plan, "epochs", 1)))]
 
@@ -80,15 +81,10 @@ def _warmup(plan: Plan, unit: str, steps_per_epoch: int) -> int:
     """Scheduler steps a warmup puts in front of the base scheduler (SequentialLR shifts
     its milestones by them), counted in ``unit``; a step warmup before a per-epoch
     scheduler is a factor and shifts nothing."""
-    if not plan.known("extras.warmup.enabled", False):
-        return 0
-    length = plan.known("extras.warmup.steps", 0)
-    if not _number(length):
-        return 0
-    in_epochs = plan.known("extras.warmup.unit") == "epochs"
+    warmup = plan.lr_schedule.warmup
     if unit == "steps":
-        return int(length) * (steps_per_epoch if in_epochs else 1)
-    return int(length) if in_epochs else 0
+        return warmup.steps_with(steps_per_epoch)
+    return warmup.length if warmup.in_epochs else 0
 
 
 def _sized(given: list[float], length: int) -> list[int]:
@@ -102,15 +98,16 @@ def _sized(given: list[float], length: int) -> list[int]:
 
 
 def max_text_length(plan: Plan, finding: Finding) -> list[Edit]:
-    table = plan.known("model_args.gpt_max_text_tokens")
+    model = plan.model
+    table = model.gpt_max_text_tokens.value
     if not _number(table):
-        raise CannotFix("model_args.gpt_max_text_tokens is unknown")
-    return [_edit(plan, finding.code, "model_args.max_text_length", int(table))]
+        raise CannotFix(f"{model.gpt_max_text_tokens.key} is unknown")
+    return [_edit(plan, finding.code, model.max_text_length.key, int(table))]
 
 
 def save_step(plan: Plan, finding: Finding) -> list[Edit]:
     accum = plan.batching.grad_accum_steps or 1
-    value = plan.known("save_step")
+    value = plan.bookkeeping.save_step.value
     if not _number(value):
         raise CannotFix("save_step is not a number")
     rounded = max(accum, math.ceil(value / accum) * accum)

@@ -93,6 +93,11 @@ class Batching:
         )
 
     @property
+    def runs_eval(self) -> bool:
+        """``run_eval``: True unless the config switches it off (unknown: its default)."""
+        return bool(self.given.run_eval.or_(True))
+
+    @property
     def trained_epochs(self) -> int | None:
         """Epochs that train: ``epochs`` less an evaluation-only first epoch."""
         if self.epochs is None:

@@ -129,7 +129,8 @@ def check_run(
     tail.poll()
     observed = observe(path, tail, read_logs(path))
     base = load_plan(path, list(overrides), library=library)
-    accum = base.known("grad_accum_steps") if base.is_explicit("grad_accum_steps") else None
+    given = base.batching.given.grad_accum_steps
+    accum = given.value if given.explicit else None
     alignment = align(observed, base, accum, observed.logs.first_epoch_eval_only)
     undecided: list[str] = []
     comparison, plan = None, base

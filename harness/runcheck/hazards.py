@@ -72,7 +72,7 @@ def _never_changed(run: RunCheck) -> Iterator[Finding]:
     why = next(iter(run.schedule_notes), "")
     message = (
         f"the LR stayed {observed.lr[0]:.6g} over all {len(observed.lr):,} logged batches; "
-        f"{run.plan.get('lr_scheduler')} as configured changes it from batch {batch:,}"
+        f"{run.plan.lr_schedule.name.raw} as configured changes it from batch {batch:,}"
     )
     if why:
         message += f" ({why.split(':')[0]})"
@@ -159,7 +159,11 @@ def _eval_empty(run: RunCheck) -> Iterator[Finding]:
             key="datasets",
             fix="run xtts-harness audit on the dataset and fix the drop reasons",
         )
-    elif run.plan.known("run_eval", True) and observed.epochs_done and not len(observed.eval_steps):
+    elif (
+        run.plan.batching.given.run_eval.or_(True)
+        and observed.epochs_done
+        and not len(observed.eval_steps)
+    ):
         yield _finding(
             run,
             "R106",
@@ -175,14 +179,15 @@ def _no_checkpoint(run: RunCheck) -> Iterator[Finding]:
     done = observed.batches_done
     if done == 0 or observed.checkpoints:
         return
-    save_step = plan.known("save_step")
-    if not plan.known("save_checkpoints", True):
+    bookkeeping = plan.bookkeeping
+    save_step = bookkeeping.save_step.value
+    if not bookkeeping.save_checkpoints.or_(True):
         why = "save_checkpoints is false"
     elif isinstance(save_step, int) and save_step >= done:
         why = f"save_step {save_step:,} is beyond the {done:,} batches done"
     else:
         why = f"save_step {save_step} was reached, yet the folder holds no .pth file"
-    best_after = plan.known("save_best_after")
+    best_after = bookkeeping.save_best_after.value
     if isinstance(best_after, int) and best_after >= done:
         why += f", and save_best_after {best_after:,} keeps the best model back"
     yield _finding(
