@@ -82,6 +82,7 @@ class TrialSettings:
 
 def plan_values(plan: Plan) -> dict[str, Any]:
     """The Plan values a trial uses; raises ValueError naming any the loader left Unknown."""
+    # By name: these key lists are the trainer config a trial is built from, copied whole.
     values: dict[str, Any] = {key: plan.get(key) for key in TRAINING_KEYS}
     for key in DICT_KEYS:
         values[key] = plan.dict_value(key)
@@ -89,7 +90,8 @@ def plan_values(plan: Plan) -> dict[str, Any]:
         values[f"model_args.{key}"] = plan.get(f"model_args.{key}")
     for key in AUDIO_KEYS:
         values[f"audio.{key}"] = plan.get(f"audio.{key}")
-    values["grad_accum_steps"] = plan.get("grad_accum_steps", 1)
+    accum = plan.batching.given.grad_accum_steps
+    values[accum.key] = accum.raw if accum.present else 1
     unknown = [k for k, v in values.items() if isinstance(v, Unknown) or _has_unknown(v)]
     if unknown:
         raise ValueError(f"the base config leaves {', '.join(unknown)} unresolved")

@@ -179,14 +179,14 @@ class _Session:
 
         req = self.request
         plan = req.plan
-        grad_accum = int(plan.known("grad_accum_steps", 1) or 1)
+        grad_accum = int(plan.batching.given.grad_accum_steps.or_(1) or 1)
         settings = TrialSettings(
             seed=req.seed,
             steps=req.steps,
             eval_every=req.eval_every,
             device=req.device,
             precision=req.precision,
-            vocab=req.data.vocab or Path(plan.known("model_args.tokenizer_file")),
+            vocab=req.data.vocab or Path(plan.model.tokenizer_file.value),
             grad_accum_steps=grad_accum,
         )
         train_samples, eval_samples, datasets = load_samples((req.data, *req.extra_train))
@@ -224,7 +224,7 @@ class _Session:
         codes = architecture(req.scale)["gpt_num_audio_tokens"] - 2
         if req.scale.kind == "tiny":
             clips = [s["audio_file"] for s in samples]
-            rate = int(req.plan.known("audio.sample_rate", 22050))
+            rate = int(req.plan.model.sample_rate.or_(22050))
             tiny = prepare_tiny_assets(req.cache_dir, codes, clips, rate)
             config = build_config(
                 req.plan, req.scale, settings, mel_stats=tiny.mel_stats, dvae=tiny.dvae_stub
@@ -255,18 +255,19 @@ class _Session:
 
     def _add_ema_and_warmup(self, plan: Plan) -> None:
         from harness.ablate.ema import Ema
-        from harness.ablate.warmup import DEFAULT_START_FACTOR, chain_warmup
+        from harness.ablate.warmup import chain_warmup
 
         trainer = self.trainer
         optimizer = trainer.optimizer[0]
-        if plan.known("extras.ema.enabled", False):
-            decay = float(plan.known("extras.ema.decay", 0.999))
+        ema, warmup_view = plan.extras.ema, plan.lr_schedule.warmup
+        if ema.enabled.or_(False):
+            decay = float(ema.decay.or_(0.999))
             self.ema = Ema(trainer.model.xtts.gpt, optimizer, decay)
             self.removers.append(self.ema.remove)
-        if plan.known("extras.warmup.enabled", False):
+        if warmup_view.length:
             steps = self._warmup_steps(plan)
             if steps > 0:
-                start = float(plan.known("extras.warmup.start_factor", DEFAULT_START_FACTOR))
+                start = warmup_view.start  # the configured one in (0, 1], else LinearLR's 1/3
                 per_epoch = bool(trainer.config.scheduler_after_epoch)
                 warmup = chain_warmup(
                     optimizer, trainer.scheduler[0], steps, start, base_per_epoch=per_epoch
@@ -277,8 +278,9 @@ class _Session:
                 self.extras["warmup_steps"] = steps
 
     def _warmup_steps(self, plan: Plan) -> int:
-        steps = int(plan.known("extras.warmup.steps", 0) or 0)
-        if plan.known("extras.warmup.unit") != "epochs":
+        warmup = plan.lr_schedule.warmup
+        steps = warmup.length
+        if not warmup.in_epochs:
             return steps
         # A warmup counted in epochs: convert with this dataset's optimizer steps per epoch.
         batching = plan.batching

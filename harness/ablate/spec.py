@@ -106,8 +106,8 @@ class AblationSpec:
             "gpt_layers": layers,
             "steps": self.steps,
             "seeds": len(self.seeds),
-            "grad_accum_steps": self.plan.known("grad_accum_steps", 1),
-            "lr": self.plan.known("lr"),
+            "grad_accum_steps": self.plan.batching.given.grad_accum_steps.or_(1),
+            "lr": self.plan.optimizer.lr.value,
             "precision": self.precision,
             "language": self.data.language,
         }
@@ -348,7 +348,7 @@ def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
     vocab = table.get("vocab")
     vocab_path = (spec_path.parent / str(vocab)).resolve() if vocab else None
     if vocab_path is None:
-        from_plan = plan.known("model_args.tokenizer_file", "")
+        from_plan = plan.model.tokenizer_file.or_("")
         vocab_path = Path(from_plan) if from_plan else None
     if vocab_path is None or not vocab_path.is_file():
         raise HarnessError(
@@ -356,7 +356,7 @@ def _data(data: Mapping[str, Any], spec_path: Path, plan: Plan) -> DataSpec:
             where=f"{spec_path}: data.vocab",
             fix="set data.vocab to the vocab.json the model trains with",
         )
-    language = table.get("language") or plan.known("language") or "en"
+    language = table.get("language") or plan.data.language.value or "en"
     return DataSpec(folder, train, evals, str(language), vocab_path)
 
 
@@ -406,4 +406,5 @@ def _first_seeds(seeds: tuple[int, ...], count: int) -> tuple[int, ...]:
 
 def unresolved(plan: Plan, keys: list[str]) -> list[str]:
     """Keys among ``keys`` whose value a loader could not resolve (Unknown)."""
+    # By name: the keys are the spec's own (its overrides and factors), any key of the config.
     return [k for k in keys if isinstance(plan.get(k), Unknown)]

@@ -150,7 +150,10 @@ def _finding(made: Rule, problem: Problem, plan: Plan) -> Finding:
 
 
 def locate(plan: Plan, key: str | None) -> tuple[str | None, int | None]:
-    """File and line of an explicit value (or of the first explicit value under ``key``)."""
+    """File and line of an explicit value (or of the first explicit value under ``key``).
+
+    By name: this is how a finding's key (a view field's ``key``) becomes a file and line.
+    """
     if key is not None:
         exact = plan.setting(key) or _unknown_index(plan).get(key)
         if exact is not None and not exact.source.is_default:  # no scan: many keys stay linear
