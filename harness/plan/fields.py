@@ -29,7 +29,7 @@ class Field(Generic[T]):
     source: Source | None = None  # None: the plan has no such key
 
     @classmethod
-    def read(cls, plan: Plan, key: str) -> Field[T]:
+    def read(cls, plan: Plan, key: str) -> Field[Any]:
         found = plan.settings.get(key)
         if found is None:
             return cls(key)

@@ -72,9 +72,9 @@ def warmup_in_epochs(ctx: RuleContext) -> Iterator[Problem]:
 
 def _epoch_warmups(plan: Plan) -> Iterator[tuple[str, int, str]]:
     spec = plan.scheduler
-    warmup = plan.lr_schedule.warmup
-    if warmup.in_epochs and warmup.length:
-        yield warmup.unit.key, warmup.length, "extras.warmup"
+    extras_warmup = plan.lr_schedule.warmup
+    if extras_warmup.in_epochs and extras_warmup.length:
+        yield extras_warmup.unit.key, extras_warmup.length, "extras.warmup"
     if not spec.after_epoch:
         return
     if spec.name == "LinearLR":
