@@ -129,3 +129,15 @@ def test_no_string_lookup_of_plan_values_outside_the_plan_package() -> None:
         if re.search(r"\.known\(", line)
     ]
     assert offenders == []
+
+
+def test_the_readme_example_of_reading_a_plan_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(HARNESS.parent)  # the example names a baseline from the checkout
+    readme = (HARNESS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Reading a Plan", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})  # the project's own documented example
+    lr, source, steps = capsys.readouterr().out.split(" ", 2)
+    assert float(lr) == 5e-06 and "gokhaneraslan-head.toml" in source
