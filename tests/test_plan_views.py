@@ -141,3 +141,4 @@ def test_the_readme_example_of_reading_a_plan_runs(
     exec(compile(code, "README.md", "exec"), {})  # the project's own documented example
     lr, source, steps = capsys.readouterr().out.split(" ", 2)
     assert float(lr) == 5e-06 and "gokhaneraslan-head.toml" in source
+    assert steps.strip() == "None"  # no dataset size in the baseline: undecided, not guessed
