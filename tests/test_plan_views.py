@@ -139,6 +139,7 @@ def test_the_readme_example_of_reading_a_plan_runs(
     section = readme.split("### Reading a Plan", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {})  # the project's own documented example
-    lr, source, steps = capsys.readouterr().out.split(" ", 2)
-    assert float(lr) == 5e-06 and "gokhaneraslan-head.toml" in source
-    assert steps.strip() == "None"  # no dataset size in the baseline: undecided, not guessed
+    words = capsys.readouterr().out.split()
+    lr, source, steps = words[0], " ".join(words[1:-1]), words[-1]
+    assert float(lr) == 5e-06 and source.startswith("baselines/gokhaneraslan-head.toml:")
+    assert steps == "None"  # no dataset size in the baseline: undecided, not guessed
