@@ -121,11 +121,6 @@ class Plan:
     def batching(self) -> Batching:
         return Batching.read(self)
 
-    @property
-    def starts_with_eval(self) -> bool:
-        """The trainer's first epoch only evaluates (it drops start_with_eval without eval)."""
-        return self.batching.eval_only_epochs == 1
-
     @cached_property
     def optimizer(self) -> Optimizer:
         return Optimizer.read(self)

@@ -84,10 +84,10 @@ class Batching:
         # The trainer drops start_with_eval when it does not evaluate at all.
         eval_first = given.start_with_eval.value is True and given.run_eval.or_(True) is not False
         return cls(
-            batch_size=_int_or_none(given.batch_size.value),
+            batch_size=given.batch_size.integer,
             grad_accum_steps=_int_or_none(given.grad_accum_steps.or_(1)),
-            epochs=_int_or_none(given.epochs.value),
-            dataset_size=_int_or_none(given.dataset_size.value),
+            epochs=given.epochs.integer,
+            dataset_size=given.dataset_size.integer,
             eval_only_epochs=1 if eval_first else 0,
             given=given,
         )
