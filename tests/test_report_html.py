@@ -146,7 +146,9 @@ def test_diff_rows_marked_changed_are_the_changed_keys() -> None:
 
 def test_verdicts_rank_errors_first_and_say_blocked_or_warnings() -> None:
     doc = demo_document()
-    by_plan = {v.plan: v for v in verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)}
+    by_plan = {
+        v.plan: v for v in verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)
+    }
     assert by_plan["after"].status == BLOCKED and by_plan["after"].headline == "blocked by 1 error"
     assert by_plan["before"].status == WARNINGS and by_plan["before"].headline == "2 warnings"
     assert [f.severity.value for f in by_plan["before"].top] == ["warning", "warning", "info"]
