@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.output_guard import refuse_if_read, refuse_output_over_inputs
+from harness.output_guard import refuse_if_read
 
-__all__ = ["emit", "refuse_output_over_inputs"]
+__all__ = ["emit", "refuse_if_read"]
 
 FORMATS = ("text", "json", "md", "sarif")
 

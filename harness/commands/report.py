@@ -103,14 +103,13 @@ def write_outputs(
     doc: ReportDocument, output: str, markdown: str | None, *, title: str | None = None
 ) -> int:
     """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
-    from harness.output_guard import refuse_if_read
     from harness.report.html import write_html
     from harness.report.summary import summary_markdown, verdict_lines
     from harness.report.terminal import wrap_lines
 
-    refuse_if_read(output)
+    common.refuse_if_read(output)
     if markdown:
-        refuse_if_read(markdown, option="--markdown")
+        common.refuse_if_read(markdown, option="--markdown")
     path = write_html(doc, output, title=title)
     line = f"report written to {common.display_path(path)} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:
