@@ -162,7 +162,7 @@ def _refuse_outputs(
     """The report never lands on a config, or inside the dataset the user gave."""
     storage = _storage_file(study.storage) if study is not None else None
     run_config = str(Path(run.folder) / "config.json") if run is not None else None
-    given = [o for o in outputs if o[1]]
+    given = [(option, target) for option, target in outputs if target]
     vocab, eval_path = (dataset.vocab, dataset.eval_path) if dataset is not None else (None, None)
     inputs = [*candidates, baseline, vocab, eval_path, storage, run_config]
     for option, target in given:
@@ -177,7 +177,7 @@ def _refuse_outputs(
     if folder is not None and folder.is_file():
         folder = folder.parent  # a metadata file: its folder holds the dataset
     for option, target in given:
-        path = Path(str(target)).resolve()
+        path = Path(target).resolve()
         if folder is not None and (path == folder or folder in path.parents):
             raise HarnessError(
                 f"{option} {target} would overwrite an input of the report",

@@ -38,7 +38,7 @@ class ReportDocument:
     plans: list[Plan]  # candidates
     findings: list[Finding]
     diff: PlanDiff | None = None
-    schedules: list[Schedule] = field(default_factory=list)
+    schedules: list[Schedule | None] = field(default_factory=list)  # None: not modelled
     extra: dict[str, Any] = field(default_factory=dict)  # section name -> JSON-safe data
     fail_on: Severity = Severity.ERROR
 
@@ -162,14 +162,11 @@ def _run_length(schedule: Schedule) -> str:
 
 
 def _lr_points(schedule: Schedule) -> str:
-    curve = schedule.curve()
-    if curve is None or len(curve.lr) == 0:
+    values = schedule.lr_at_fractions([fraction for fraction, _ in SCHEDULE_FRACTIONS])
+    if not values:
         return ""
-    points = [f"start {float(curve.lr[0]):.3g}"]
-    for fraction, label in SCHEDULE_FRACTIONS:
-        at = min(curve.length - 1, int(fraction * curve.length))
-        points.append(f"{label} {curve.value_at_or_before(at):.3g}")
-    points.append(f"end {float(curve.lr[-1]):.3g}")
+    labels = ["start", *(label for _, label in SCHEDULE_FRACTIONS), "end"]
+    points = [f"{label} {value:.3g}" for label, value in zip(labels, values, strict=True)]
     ratio = schedule.final_lr_ratio()
     tail = f" ({ratio:.3g}x the configured lr at the end)" if ratio is not None else ""
     return "LR: " + ", ".join(points) + tail
