@@ -66,3 +66,15 @@ def cap_rows(findings: Sequence[Finding], limit: int = ROWS_SHOWN) -> list[Findi
                 )
             )
     return kept
+
+
+def split_per_code(findings: Sequence[Finding], limit: int) -> tuple[list[Finding], dict[str, int]]:
+    """The first ``limit`` findings of each code, and how many of each code were left out
+    (the HTML report's cards say so in a note of their own)."""
+    shown: list[Finding] = []
+    seen: Counter[str] = Counter()
+    for finding in findings:
+        seen[finding.code] += 1
+        if seen[finding.code] <= limit:
+            shown.append(finding)
+    return shown, {code: n - limit for code, n in seen.items() if n > limit}
