@@ -54,7 +54,7 @@ print(json.dumps(out))
 """
 HARNESS = """
 import json, sys, os
-from harness.lint import load_candidates
+from harness.app.configs import load_candidates
 os.chdir(sys.argv[1])
 [plan] = load_candidates(["python", *sys.argv[2:]], overrides=["dataset_size=8000"])
 print(json.dumps({k: s.value for k, s in plan.settings.items() if not s.source.is_default},

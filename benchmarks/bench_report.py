@@ -136,20 +136,20 @@ def wall(command: list[str]) -> float:
 
 def stages(candidates: list[str], url: str, out: str) -> None:
     """Run in a fresh process: where the time of one report goes (imports included)."""
-    from harness.collect import (
+    from harness.app.reports import (
         DatasetOptions,
-        ReportRequest,
         StudyOptions,
-        audit_dataset,
-        collect_report,
-        read_study,
+        audit_section,
+        build_report,
+        study_section,
     )
+    from harness.report.documents import report_document
 
     marks = [("start", time.perf_counter())]
-    request = ReportRequest(
-        candidates=candidates, baseline="gokhaneraslan-head", overrides=["dataset_size=12000"]
+    result = build_report(
+        candidates, baseline="gokhaneraslan-head", overrides=["dataset_size=12000"]
     )
-    doc = collect_report(request)
+    doc = report_document(result)
     marks.append(("load, lint, diff, schedules", time.perf_counter()))
     options = DatasetOptions(
         str(AMHARIC / "data"),
@@ -157,9 +157,9 @@ def stages(candidates: list[str], url: str, out: str) -> None:
         language="am",
         tokenizer="passthrough",
     )
-    _findings, doc.extra["dataset_audit"] = audit_dataset(doc.plans[-1], options)
+    _findings, doc.extra["dataset_audit"] = audit_section(doc.plans[-1], options)
     marks.append(("dataset audit", time.perf_counter()))
-    doc.extra["ablation"] = read_study(StudyOptions(url))
+    doc.extra["ablation"] = study_section(StudyOptions(url))
     marks.append(("study summary (statistics, importances)", time.perf_counter()))
     from harness.report.html import write_html
 

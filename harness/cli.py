@@ -1,8 +1,10 @@
 """The ``xtts-harness`` command line: a thin layer over the library.
 
 Each command lives in ``harness/commands/<name>.py`` with ``add_parser(subparsers)`` and
-``run(args) -> int``. Command modules import their heavy dependencies inside ``run`` so
-that ``xtts-harness lint`` stays fast (no torch, TTS, trainer, deepdiff or plotly).
+``run(args) -> int``: ``run`` makes one call into the application layer (``harness.app``)
+and renders its result through ``harness.report``. Command modules import both inside
+``run`` so that ``xtts-harness lint`` stays fast (no torch, TTS, trainer, deepdiff or
+plotly).
 
 Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 bad input (one line).
 """

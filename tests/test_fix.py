@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.app.configs import lint_plans, load_candidates, load_reference
+from harness.app.fixes import fix_config
 from harness.cli import main
-from harness.fix import fix_file
-from harness.lint import lint_plans, load_candidates, load_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "experiments" / "amharic_bpe"
@@ -31,7 +31,7 @@ def fixed_copy(source: Path, tmp_path: Path, overrides: list[str] = ()) -> tuple
     """Fix a copy of ``source`` (named like it, in tmp_path); return it and the codes fixed."""
     copy = tmp_path / source.name
     shutil.copy(source, copy)
-    result = fix_file(copy, overrides)
+    result = fix_config(copy, overrides)
     copy.write_text(result.fixed, encoding="utf-8")
     return copy, result.fixed_codes
 
@@ -61,7 +61,7 @@ def test_amharic_candidates_are_fixed_and_relint_clean(tmp_path, name, overrides
 
 
 def test_the_after_milestones_are_sized_to_its_100_epochs(tmp_path):
-    result = fix_file(DEMO / "after.toml")
+    result = fix_config(DEMO / "after.toml")
     assert "-milestones = [50000, 150000, 300000]\n+milestones = [15, 45, 90]\n" in result.diff()
 
 
@@ -69,7 +69,7 @@ def test_with_the_dataset_size_milestones_move_to_optimizer_steps(tmp_path):
     # 12000 samples / batch 4 / accumulation 128 = 24 optimizer steps an epoch, 2400 in
     # 100 epochs; the 500-step warmup in front shifts the base milestones by 500, so they
     # are sized to the 1900 steps after it: the last fires at 500 + 1710 = 90% of the run.
-    result = fix_file(DEMO / "before.toml", ["dataset_size=12000"])
+    result = fix_config(DEMO / "before.toml", ["dataset_size=12000"])
     assert "+milestones = [570, 1140, 1710]" in result.diff()
     assert "+scheduler_after_epoch = false" in result.diff()
 
@@ -92,7 +92,7 @@ def test_a_script_gets_the_literal_replaced_at_its_line(tmp_path):
 
 
 def test_without_the_dataset_size_a_script_on_trainer_0_4_keeps_its_milestones():
-    result = fix_file(SCRIPT)  # no library named: trainer 0.4.0, which never steps per epoch
+    result = fix_config(SCRIPT)  # no library named: trainer 0.4.0, which never steps per epoch
     assert result.fixed_codes == {"B502"}
     assert any(f.code == "S101" and "dataset_size" in why for f, why in result.skipped)
 
@@ -108,7 +108,7 @@ def test_a_fix_is_applied_whole_or_not_at_all(tmp_path):
         'config.lr_scheduler_params = {"milestones": [50000], "gamma": 0.5}\n',
         encoding="utf-8",
     )
-    result = fix_file(script, ["dataset_size=2000"])
+    result = fix_config(script, ["dataset_size=2000"])
     # scheduler_after_epoch cannot go next to an assignment: the milestones stay as well.
     assert "S101" not in result.fixed_codes and "milestones" not in result.diff()
     assert any(f.code == "S101" for f, _ in result.skipped)
@@ -167,7 +167,7 @@ def test_json_run_config_keeps_key_order(tmp_path):
               "gpt_max_text_tokens": 402}, "epochs": 3}  # fmt: skip
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config, indent=4), encoding="utf-8")
-    result = fix_file(path)
+    result = fix_config(path)
     assert "M301" in result.fixed_codes
     fixed = json.loads(result.fixed)
     assert list(fixed)[: len(config)] == list(config)  # new keys (O203, O204) go last

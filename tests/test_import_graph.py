@@ -121,3 +121,39 @@ def test_report_imports_neither_optuna_nor_ablate() -> None:
         assert not any(t == "optuna" or t.startswith("optuna.") for t in direct), module
         reached = _reachable(graph, module)
         assert not any(m.startswith("harness.ablate") for m in reached), module
+
+
+# What a command may import: argparse helpers (harness.commands.common), the application
+# layer, renderers, and the one error type (a usage check the parser cannot express).
+COMMAND_IMPORTS = ("harness.commands", "harness.app", "harness.report", "harness.errors")
+
+
+def test_commands_import_only_the_application_layer_and_renderers() -> None:
+    """A command parses arguments, makes one call into harness.app and renders: it loads,
+    lints and computes nothing itself (common.py's output guard is the one exception)."""
+    commands = [m for m in MODULES if m.startswith("harness.commands.")]
+    assert len(commands) > 10
+    for module in commands:
+        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+        internal = {t for t in _imports(tree, module) if t.startswith("harness")}
+        if module == "harness.commands.common":
+            internal.discard("harness.output_guard")  # emit never writes over an input
+        stray = sorted(t for t in internal if not t.startswith(COMMAND_IMPORTS))
+        assert stray == [], f"{module} imports {stray}"
+
+
+def test_the_application_layer_never_imports_a_command() -> None:
+    graph = import_graph()
+    for module in (m for m in MODULES if m.startswith("harness.app")):
+        assert not any(t.startswith(("harness.commands", "harness.cli")) for t in graph[module])
+
+
+def test_report_never_runs_a_use_case() -> None:
+    """report/ renders: it reads results (their types only under TYPE_CHECKING), and never
+    imports the application layer, the rules, the ablation or a storage."""
+    graph = import_graph()
+    for module in (m for m in MODULES if m.startswith("harness.report")):
+        reached = graph[module]
+        assert not any(
+            t.startswith(("harness.app", "harness.rules.", "harness.ablate")) for t in reached
+        ), module

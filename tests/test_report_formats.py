@@ -325,3 +325,18 @@ def test_both_markdown_renderers_block_exactly_at_fail_on(doc, fail_on, blocked)
     report = render(doc, "md")
     assert ("| **after** | ❌ blocked by 1 warning" in comment) is blocked
     assert ("**after**: ❌ fails `--fail-on warning`" in report) is blocked
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "blocked"), [(Severity.ERROR, False), (Severity.WARNING, True)]
+)
+def test_the_terminal_verdict_and_json_block_at_fail_on_too(doc, fail_on, blocked) -> None:
+    """What `report` prints after writing its files and the JSON verdict follow the same
+    rule as the Markdown renderers (they once judged at error whatever --fail-on said)."""
+    from harness.report.summary import verdict_lines
+
+    only_warnings = Finding("O201", "lr-far-from-reference", Severity.WARNING, "lr", plan="after")
+    doc.findings, doc.fail_on = [only_warnings], fail_on
+    assert ("  after: blocked by 1 warning" in verdict_lines(doc)) is blocked
+    plans = {p["name"]: p for p in _strict_json(render(doc, "json"))["plans"]}
+    assert plans["after"]["verdict"] == ("fail" if blocked else "pass")

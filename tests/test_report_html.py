@@ -146,7 +146,9 @@ def test_diff_rows_marked_changed_are_the_changed_keys() -> None:
 
 def test_verdicts_rank_errors_first_and_say_blocked_or_warnings() -> None:
     doc = demo_document()
-    by_plan = {v.plan: v for v in verdicts([p.name for p in doc.plans], doc.findings)}
+    by_plan = {
+        v.plan: v for v in verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)
+    }
     assert by_plan["after"].status == BLOCKED and by_plan["after"].headline == "blocked by 1 error"
     assert by_plan["before"].status == WARNINGS and by_plan["before"].headline == "2 warnings"
     assert [f.severity.value for f in by_plan["before"].top] == ["warning", "warning", "info"]
@@ -194,7 +196,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
 def test_plotly_is_imported_only_when_a_report_is_written() -> None:
     code = (
         "import sys, harness.cli as c; c.build_parser(); "
-        "import harness.report.html, harness.collect; "
+        "import harness.report.html, harness.app.reports; "
         "print('plotly' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

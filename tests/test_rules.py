@@ -309,7 +309,7 @@ def _doc_findings(doc: str, section: str, folder: Path, reference, monkeypatch) 
     """The findings of a doc section as ``xtts-harness lint`` reads it: a TOML config, a
     command line run in ``folder`` (the script beside it), or a Python script alone.
     None when the section has no snippet to lint (a prose fix)."""
-    from harness.lint import lint_plans, load_candidates
+    from harness.app.configs import lint_plans, load_candidates
 
     config = _doc_config(doc, section)
     if config is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.lint import load_candidates
+from harness.app.configs import load_candidates
 from harness.plan.flatten import flatten
 from harness.plan.load import load_plans
 from harness.plan.loaders.command_line import CommandLine

@@ -78,19 +78,3 @@ def _peak_memory_mb(result: Any, device: str) -> float:
     if device == "cuda" and "peak_memory_mb" in result.extras:
         return float(result.extras["peak_memory_mb"])
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
-
-
-def render(figures: dict[str, Any]) -> str:
-    f = figures
-    return "\n".join(
-        [
-            f"dry run: {f['arms']} arms x {f['seeds']} seeds x {f['steps']} steps "
-            f"= {f['trials']} trials ({f['device']}, {f['precision']})",
-            f"  {f['seconds_per_step']:.3f} s per optimizer step, {f['seconds_per_eval']:.2f} s "
-            f"per evaluation, {f['seconds_fixed_per_trial']:.1f} s to set up a trial",
-            f"  about {f['seconds_per_trial']:.0f} s per trial; estimated wall time "
-            f"{f['wall_seconds_per_device'] / 60:.1f} min per device ({f['devices']} device"
-            f"{'s' if f['devices'] != 1 else ''})",
-            f"  peak memory {f['peak_memory_mb']:.0f} MB",
-        ]
-    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from harness.commands.common import emit
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -16,9 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.baselines import DEFAULT_BASELINE, list_baselines
+    from harness.app.catalogue import list_baselines
+    from harness.report.catalogue import render_baselines
 
-    for info in list_baselines():
-        marker = " (default)" if info.name == DEFAULT_BASELINE else ""
-        print(f"{info.name}{marker}\n    {info.title}\n    source: {info.source}\n")
+    emit(render_baselines(list_baselines()), None)
     return 0

@@ -10,8 +10,6 @@ from harness.commands import common
 
 if TYPE_CHECKING:
     from harness.findings import Finding
-    from harness.report.document import ReportDocument
-    from harness.runcheck import RunCheck
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -52,49 +50,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.runcheck import check_run
+    from harness.app.runs import Follow, check_run
+    from harness.report import render
+    from harness.report.documents import check_run_document
 
-    follow = args.follow
-    result = _follow(args) if follow else check_run(args.run_dir, args.overrides, args.library)
-    doc = document(result, args.fail_on)
-    common.emit(render_doc(doc, args), args.output)
-    return doc.exit_code()
-
-
-def document(result: RunCheck, fail_on: str) -> ReportDocument:
-    from harness.findings import Severity
-    from harness.report.document import ReportDocument
-
-    return ReportDocument(
-        command="check-run",
-        baseline=None,
-        plans=[result.plan],
-        findings=result.findings,
-        extra={"run_against_prediction": result.summary()},
-        fail_on=Severity.parse(fail_on),
-    )
-
-
-def render_doc(doc: ReportDocument, args: argparse.Namespace) -> str:
-    from harness.report.formats import render
-
-    return render(doc, args.format, color=common.color(args))
-
-
-def _follow(args: argparse.Namespace) -> RunCheck:
-    from harness.runcheck.follow import follow
-
-    def on_new(findings: list[Finding]) -> None:
-        for finding in findings:
-            print(f"{finding.code} [{finding.severity.value}] {finding.message}",
-                  file=sys.stderr, flush=True)  # fmt: skip
-
-    return follow(
+    follow = Follow(_print_new, args.interval, args.timeout, args.idle) if args.follow else None
+    result = check_run(
         args.run_dir,
-        on_new,
         overrides=args.overrides,
         library=args.library,
-        interval=args.interval,
-        timeout=args.timeout,
-        idle=args.idle,
+        follow=follow,
+        fail_on=args.fail_on,
     )
+    doc = check_run_document(result)
+    common.emit(render(doc, args.format, color=common.color(args)), args.output)
+    return result.exit_code
+
+
+def _print_new(findings: list[Finding]) -> None:
+    """--follow: each new finding as one line on stderr, as it appears."""
+    for finding in findings:
+        print(f"{finding.code} [{finding.severity.value}] {finding.message}",
+              file=sys.stderr, flush=True)  # fmt: skip

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.output_guard import refuse_if_read, refuse_output_over_inputs
+from harness.output_guard import refuse_if_read
 
-__all__ = ["emit", "refuse_output_over_inputs"]
+__all__ = ["emit", "refuse_if_read"]
 
 FORMATS = ("text", "json", "md", "sarif")
 
@@ -135,38 +135,3 @@ def display_path(path: str | Path) -> str:
 def color(args: argparse.Namespace) -> bool | None:
     """No ANSI colour in a file; on stdout, colour when it is a terminal (NO_COLOR respected)."""
     return False if getattr(args, "output", None) else None
-
-
-SHOWN_PER_CODE = 50  # text and md: findings of one code per config; json and sarif have all
-
-
-def cap_per_code(findings: list, limit: int = SHOWN_PER_CODE) -> list:
-    """The first ``limit`` findings of each code and config (most severe first, so the
-    exit code is unchanged), and one info line saying how many more there are.
-
-    Thousands of unknown keys would otherwise be thousands of table rows on a terminal.
-    """
-    from collections import Counter
-
-    from harness.findings import Finding, Severity
-
-    seen: Counter[tuple[str | None, str]] = Counter()
-    kept = []
-    for finding in findings:
-        seen[finding.plan, finding.code] += 1
-        if seen[finding.plan, finding.code] <= limit:
-            kept.append(finding)
-    for (plan, code), count in seen.items():
-        if count > limit:
-            first = next(f for f in findings if f.code == code and f.plan == plan)
-            kept.append(
-                Finding(
-                    code=code,
-                    name=first.name,
-                    severity=Severity.INFO,
-                    message=f"... and {count - limit} more {code} findings "
-                    "(--format json lists them)",
-                    plan=plan,
-                )
-            )
-    return kept

@@ -33,20 +33,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.diff import diff_plans
-    from harness.lint import load_candidates
-    from harness.plan.load import load_plan
-    from harness.report import ReportDocument, render
+    from harness.app.configs import diff_configs
+    from harness.report import render
+    from harness.report.documents import diff_document
 
-    common.refuse_output_over_inputs(args.output, [args.reference, *args.candidates])
-    reference = load_plan(args.reference)
-    plans = load_candidates(args.candidates, args.overrides, common.library_option(args))
-    doc = ReportDocument(
-        command="diff",
-        baseline=reference,
-        plans=plans,
-        findings=[],
-        diff=diff_plans(reference, plans),
+    result = diff_configs(
+        args.reference,
+        args.candidates,
+        overrides=args.overrides,
+        library=common.library_option(args),
+        output=args.output,
     )
-    common.emit(render(doc, args.format, show_all=args.all, color=common.color(args)), args.output)
+    text = render(diff_document(result), args.format, show_all=args.all, color=common.color(args))
+    common.emit(text, args.output)
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from harness.commands.common import emit
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,10 +19,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.catalog import get_entry
+    from harness.app.catalogue import explain
+    from harness.report.catalogue import render_explain
 
-    rule = get_entry(args.code)
-    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {rule.family})\n")
-    print(rule.summary + "\n")
-    print(rule.doc.strip())
+    emit(render_explain(explain(args.code)), None)
     return 0

@@ -33,12 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.fix import fix_file
+    from harness.app.fixes import fix_config
 
-    result = fix_file(args.candidate, args.overrides, args.baseline)
-    if args.output:
-        inputs = [args.candidate, result.path] + ([args.baseline] if args.baseline else [])
-        common.refuse_output_over_inputs(args.output, inputs)
+    result = fix_config(args.candidate, args.overrides, args.baseline, output=args.output)
     for edit in result.edits:
         print(f"fixed {edit.describe()}", file=sys.stderr)
     for finding, reason in result.skipped:

@@ -38,28 +38,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.findings import Severity
-    from harness.lint import lint_plans, load_candidates, load_reference
-    from harness.report import ReportDocument, render
+    from harness.app.configs import lint
+    from harness.report import render
+    from harness.report.documents import lint_document
 
-    common.refuse_output_over_inputs(args.output, [*args.candidates, args.baseline])
-    reference = load_reference(args.baseline)
-    plans = load_candidates(
-        args.candidates, common.with_tokenizer(args), common.library_option(args)
+    result = lint(
+        args.candidates,
+        baseline=args.baseline,
+        select=_codes(args.select),
+        ignore=_codes(args.ignore),
+        overrides=common.with_tokenizer(args),
+        library=common.library_option(args),
+        fail_on=args.fail_on,
+        output=args.output,
     )
-    findings, schedules = lint_plans(
-        plans, reference, select=_codes(args.select), ignore=_codes(args.ignore)
-    )
-    doc = ReportDocument(
-        command="lint",
-        baseline=reference,
-        plans=plans,
-        findings=common.cap_per_code(findings) if args.format in ("text", "md") else findings,
-        schedules=schedules,
-        fail_on=Severity.parse(args.fail_on),
-    )
+    doc = lint_document(result, args.format)
     common.emit(render(doc, args.format, color=common.color(args)), args.output)
-    return doc.exit_code()
+    return result.exit_code
 
 
 def _codes(text: str) -> list[str] | None:

@@ -64,9 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.collect import DatasetOptions, ReportRequest, StudyOptions, collect_report
+    from harness.app import reports
     from harness.errors import HarnessError
-    from harness.findings import Severity
+    from harness.report.documents import report_document
 
     if args.study and not args.storage:
         raise HarnessError("--study needs --storage", fix="add --storage URL (e.g. sqlite:///a.db)")
@@ -76,13 +76,12 @@ def run(args: argparse.Namespace) -> int:
             "--eval-dataset, --vocab, --language and --formatter describe a dataset audit",
             fix="add --dataset PATH",
         )
-    _refuse_to_overwrite_inputs(args)
-    request = ReportRequest(
-        candidates=args.candidates,
+    result = reports.build_report(
+        args.candidates,
         baseline=args.baseline,
         overrides=common.with_tokenizer(args),
         library=common.library_option(args),
-        dataset=DatasetOptions(
+        dataset=reports.DatasetOptions(
             args.dataset,
             args.eval_dataset,
             args.vocab,
@@ -92,75 +91,25 @@ def run(args: argparse.Namespace) -> int:
         )
         if args.dataset
         else None,
-        study=StudyOptions(args.storage, args.study) if args.storage else None,
-        fail_on=Severity.parse(args.fail_on),
+        study=reports.StudyOptions(args.storage, args.study) if args.storage else None,
+        run=reports.RunOptions(args.run_dir, args.run_library) if args.run_dir else None,
+        fail_on=args.fail_on,
+        outputs=[("-o", args.output), ("--markdown", args.markdown)],
     )
-    doc = collect_report(request)
-    if args.run_dir:
-        _add_run(doc, args)
-    return write_outputs(doc, args.output, args.markdown, title=args.title)
+    return write_outputs(report_document(result), args.output, args.markdown, title=args.title)
 
 
-def _add_run(doc: ReportDocument, args: argparse.Namespace) -> None:
-    """check-run's findings join the hazards; its summary and curves get their section."""
-    from harness.findings import sort_findings
-    from harness.report.html_run import RUN_KEY
-    from harness.runcheck import check_run
-
-    run = check_run(args.run_dir, (), args.run_library)  # --set is for the candidates
-    doc.findings = sort_findings([*doc.findings, *run.findings])
-    doc.extra[RUN_KEY] = {"summary": run.summary(), "curves": run.curves()}
-
-
-def _refuse_to_overwrite_inputs(args: argparse.Namespace) -> None:
-    """The report never lands on a config, or inside the dataset the user gave."""
-    from pathlib import Path
-
-    from harness.ablate.storage import normalize_url, sqlite_path
-    from harness.errors import HarnessError
-    from harness.output_guard import same_file
-
-    storage = sqlite_path(normalize_url(args.storage)) if args.storage else None
-    run_config = str(Path(args.run_dir) / "config.json") if args.run_dir else None
-    inputs = [
-        *args.candidates,
-        args.baseline,
-        args.vocab,
-        args.eval_dataset,
-        storage,
-        run_config,
-    ]
-    common.refuse_output_over_inputs(args.output, inputs)
-    common.refuse_output_over_inputs(args.markdown, inputs, option="--markdown")
-    if args.markdown and same_file(args.output, args.markdown):
-        raise HarnessError(
-            "-o and --markdown name the same file", fix="give the Markdown file its own name"
-        )
-    dataset = Path(args.dataset).resolve() if args.dataset else None
-    if dataset is not None and dataset.is_file():
-        dataset = dataset.parent  # a metadata file: its folder holds the dataset
-    for option, target in (("-o", args.output), ("--markdown", args.markdown)):
-        if not target:
-            continue
-        path = Path(target).resolve()
-        inside = dataset is not None and (path == dataset or dataset in path.parents)
-        if inside:
-            raise HarnessError(
-                f"{option} {target} would overwrite an input of the report",
-                fix="write the report elsewhere, e.g. -o reports/NAME/index.html",
-            )
-
-
-def write_outputs(doc, output: str, markdown: str | None, *, title: str | None = None) -> int:
+def write_outputs(
+    doc: ReportDocument, output: str, markdown: str | None, *, title: str | None = None
+) -> int:
     """Write the HTML (and Markdown) files, say where in one line, return the exit code."""
-    from harness.output_guard import refuse_if_read
     from harness.report.html import write_html
     from harness.report.summary import summary_markdown, verdict_lines
     from harness.report.terminal import wrap_lines
 
-    refuse_if_read(output)
+    common.refuse_if_read(output)
     if markdown:
-        refuse_if_read(markdown, option="--markdown")
+        common.refuse_if_read(markdown, option="--markdown")
     path = write_html(doc, output, title=title)
     line = f"report written to {common.display_path(path)} ({path.stat().st_size / 1e6:.1f} MB)"
     if markdown:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from harness.commands import common
 
@@ -19,27 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.rules import all_rules
+    from harness.app.catalogue import list_rules
+    from harness.report.catalogue import render_rules
 
-    rules = all_rules()
-    if args.format == "json":
-        rows = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "severity": r.severity.value,
-                "family": r.family,
-                "summary": r.summary,
-            }
-            for r in rules
-        ]
-        print(json.dumps(rows, indent=2))
-    elif args.format == "md":
-        print("| code | name | severity | family | summary |\n|---|---|---|---|---|")
-        for r in rules:
-            print(f"| {r.code} | {r.name} | {r.severity.value} | {r.family} | {r.summary} |")
-    else:
-        width = max(len(r.name) for r in rules)
-        for r in rules:
-            print(f"{r.code:<6} {r.name:<{width}}  {r.severity.value:<7}  {r.summary}")
+    common.emit(render_rules(list_rules(), args.format), None)
     return 0

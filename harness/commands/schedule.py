@@ -33,22 +33,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.lint import load_candidates
-    from harness.report import ReportDocument, render
-    from harness.schedule import compute_schedule
+    from harness.app.configs import schedule_configs
+    from harness.report import render
+    from harness.report.documents import schedule_document
 
-    common.refuse_output_over_inputs(args.output, args.configs)
-    overrides = list(args.overrides)
-    if args.dataset_size is not None:
-        overrides.append(f"dataset_size={args.dataset_size}")
-    plans = load_candidates(args.configs, overrides, common.library_option(args))
-    doc = ReportDocument(
-        command="schedule",
-        baseline=None,
-        plans=plans,
-        findings=[],
-        schedules=[compute_schedule(plan) for plan in plans],
+    result = schedule_configs(
+        args.configs,
+        dataset_size=args.dataset_size,
+        overrides=args.overrides,
+        library=common.library_option(args),
+        output=args.output,
     )
+    doc = schedule_document(result)
     common.emit(render(doc, args.format, color=common.color(args)), args.output)
     return 0
 

@@ -52,40 +52,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.audit.dataset import stock_languages
-    from harness.audit.vocab_check import check_vocab
-    from harness.findings import Severity, sort_findings
-    from harness.report import ReportDocument, render
+    from harness.app.datasets import vocab_check
+    from harness.report import render
+    from harness.report.documents import vocab_check_document
 
-    common.refuse_output_over_inputs(
-        args.output, [args.base, args.extended, args.dataset, args.eval_dataset]
-    )
-    check = check_vocab(
+    result = vocab_check(
         args.base,
         args.extended,
+        dataset=args.dataset,
+        eval_dataset=args.eval_dataset,
         language=args.language,
+        tokenizer=args.tokenizer,
         checkpoint_text_tokens=args.checkpoint_text_tokens,
-        texts=_texts(args.dataset, args.eval_dataset) if args.dataset else None,
-        tokenizer_mode=args.tokenizer,
-        supported=stock_languages(),
+        fail_on=args.fail_on,
+        output=args.output,
     )
-    doc = ReportDocument(
-        command="vocab-check",
-        baseline=None,
-        plans=[],
-        findings=sort_findings(check.findings),
-        extra={"vocab_check": check.to_dict()} if args.format == "json" else {},
-        fail_on=Severity.parse(args.fail_on),
-    )
-    common.emit(render(doc, args.format), args.output)
-    return doc.exit_code()
-
-
-def _texts(dataset: str, eval_dataset: str | None) -> list[str]:
-    from harness.audit import readers
-
-    source = readers.locate(dataset, eval_dataset)
-    return [sample.text for meta in readers.read(source) for sample in meta.samples]
+    common.emit(render(vocab_check_document(result, args.format), args.format), args.output)
+    return result.exit_code
 
 
 def _positive_int(text: str) -> int:

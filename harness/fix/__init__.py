@@ -1,9 +1,10 @@
 """``fix``: the corrected config for every finding that has a safe fix.
 
-``fix_file(candidate)`` lints the candidate as ``lint`` does, asks the fixer of each finding
-code (``harness.fix.fixers.FIXERS``) for its edits, and applies them to the file's own text
+``fix_plan(path, plan, findings)`` asks the fixer of each finding code
+(``harness.fix.fixers.FIXERS``) for its edits, and applies them to the file's own text
 (``text_formats`` for TOML/YAML/JSON, ``python_source`` for scripts). Nothing is written
-here: the command decides where the result goes.
+here: the caller decides where the result goes. ``harness.app.fixes.fix_config`` lints a
+file as ``lint`` does and calls it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from harness.errors import HarnessError
 from harness.findings import Finding
 from harness.fix.edits import CannotFix, Edit
 from harness.fix.fixers import FIXERS
+from harness.plan import Plan
 
 # apply_toml, apply_yaml, apply_json, apply_python: the text with the edits applied.
 Writer = Callable[[str, list[Edit]], str]
@@ -48,17 +50,9 @@ class FixResult:
         return "".join(lines)
 
 
-def fix_file(
-    candidate: str | Path, overrides: Sequence[str] = (), baseline: str | None = None
-) -> FixResult:
-    from harness.lint import lint_plans, load_candidates, load_reference
-    from harness.plan.load import resolve_target
-
-    path = resolve_target(candidate)
-    writer = _writer(path)
-    plans = load_candidates([str(candidate)], list(overrides))
-    findings, _ = lint_plans(plans, load_reference(baseline))
-    plan = plans[0]
+def fix_plan(path: Path, plan: Plan, findings: Sequence[Finding]) -> FixResult:
+    """The file at ``path`` (which ``plan`` was loaded from) with each finding's safe fix."""
+    writer = writer_for(path)
     result = FixResult(path, path.read_text(encoding="utf-8"), "")
     taken: set[str] = set()
     text = result.original
@@ -78,7 +72,8 @@ def fix_file(
     return result
 
 
-def _writer(path: Path) -> Writer:
+def writer_for(path: Path) -> Writer:
+    """The function that rewrites files like ``path``; a HarnessError for other kinds."""
     import importlib
 
     name = WRITERS.get(path.suffix.lower())
@@ -99,4 +94,4 @@ def _apply_together(writer: Writer, text: str, edits: list[Edit]) -> str:
     return text
 
 
-__all__ = ["FixResult", "fix_file"]
+__all__ = ["FixResult", "fix_plan", "writer_for"]

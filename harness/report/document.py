@@ -8,6 +8,7 @@ and ``harness.report.formats.render`` turns it into text, JSON, Markdown or SARI
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -24,9 +25,10 @@ FORMATS = ("text", "json", "md", "sarif")
 # Commands whose report is about findings: they say "clean" when there are none.
 FINDING_COMMANDS = frozenset({"lint", "audit", "vocab-check", "check-run"})
 GENERAL = "general"  # heading for findings that name no plan (e.g. a dataset audit)
-# Sections of ``ReportDocument.extra`` the renderers know: the dataset audit and the study.
+# Sections of ``ReportDocument.extra`` the renderers know: the dataset audit, the study, a run.
 AUDIT_KEY = "dataset_audit"
 ABLATION_KEY = "ablation"
+RUN_KEY = "run_check"  # a training run against the prediction (check-run, report --run)
 
 
 @dataclass
@@ -36,7 +38,7 @@ class ReportDocument:
     plans: list[Plan]  # candidates
     findings: list[Finding]
     diff: PlanDiff | None = None
-    schedules: list[Schedule] = field(default_factory=list)
+    schedules: list[Schedule | None] = field(default_factory=list)  # None: not modelled
     extra: dict[str, Any] = field(default_factory=dict)  # section name -> JSON-safe data
     fail_on: Severity = Severity.ERROR
 
@@ -67,7 +69,13 @@ class ReportDocument:
     def fails(self, plan: str | None = None) -> bool:
         """True when the plan's findings (or all findings) reach ``fail_on``."""
         chosen = [f for f in self.findings if plan is None or f.plan == plan]
-        return exit_code(chosen, self.fail_on) == 1
+        return blocked(chosen, self.fail_on)
+
+
+def blocked(findings: Iterable[Finding], fail_on: Severity) -> bool:
+    """The one verdict rule every renderer follows: findings block (a config is "blocked",
+    "fails") exactly when they make the command exit 1, at or above ``--fail-on``."""
+    return exit_code(list(findings), fail_on) == 1
 
 
 _MOST_SEVERE_FIRST = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -154,14 +162,11 @@ def _run_length(schedule: Schedule) -> str:
 
 
 def _lr_points(schedule: Schedule) -> str:
-    curve = schedule.curve()
-    if curve is None or len(curve.lr) == 0:
+    values = schedule.lr_at_fractions([fraction for fraction, _ in SCHEDULE_FRACTIONS])
+    if not values:
         return ""
-    points = [f"start {float(curve.lr[0]):.3g}"]
-    for fraction, label in SCHEDULE_FRACTIONS:
-        at = min(curve.length - 1, int(fraction * curve.length))
-        points.append(f"{label} {curve.value_at_or_before(at):.3g}")
-    points.append(f"end {float(curve.lr[-1]):.3g}")
+    labels = ["start", *(label for _, label in SCHEDULE_FRACTIONS), "end"]
+    points = [f"{label} {value:.3g}" for label, value in zip(labels, values, strict=True)]
     ratio = schedule.final_lr_ratio()
     tail = f" ({ratio:.3g}x the configured lr at the end)" if ratio is not None else ""
     return "LR: " + ", ".join(points) + tail

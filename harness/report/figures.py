@@ -6,6 +6,9 @@ more than the whole report and adds nothing: the browser test renders every figu
 Plotly.js reads a few HTML tags and entities in every label it draws (trace names, axis
 categories, annotations, hover text), so each string from a config, dataset or study passes
 through ``label()`` which escapes it; plotly decodes ``&lt;`` back to a visible ``<``.
+
+This module holds the look every figure shares (``layout``, ``axis``, colours) and the LR
+schedule figures; ``audit_figures`` draws the dataset audit, ``study_figures`` the study.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
         "plot_bgcolor": "#ffffff",
         "hovermode": "closest",
         "legend": {"orientation": "h", "y": -0.22, "x": 0},
-        "xaxis": _axis(),
-        "yaxis": _axis(),
+        "xaxis": axis(),
+        "yaxis": axis(),
     }
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -52,7 +55,7 @@ def layout(title: str, **extra: Any) -> dict[str, Any]:
     return base
 
 
-def _axis(**extra: Any) -> dict[str, Any]:
+def axis(**extra: Any) -> dict[str, Any]:
     return {
         "gridcolor": GRID,
         "zeroline": False,
@@ -83,7 +86,7 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
     extra: dict[str, Any] = {}
     if by_step and epochs:
         # An empty top axis in epochs, over the same span as the step axis.
-        extra["xaxis2"] = _axis(
+        extra["xaxis2"] = axis(
             overlaying="x",
             side="top",
             range=[0, epochs],
@@ -105,7 +108,7 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
     else:
         data = [trace]
         x_range = [0, epochs] if epochs else None
-    xaxis = _axis(title={"text": "optimizer step" if by_step else "epoch"})
+    xaxis = axis(title={"text": "optimizer step" if by_step else "epoch"})
     if x_range:
         xaxis["range"] = x_range
     return {
@@ -124,7 +127,6 @@ def schedule_figure(schedule: dict[str, Any], line_color: str) -> dict[str, Any]
 
 
 MAX_EVENT_LINES = 8
-BINS = 50
 MAX_NOTE_LINES = 6
 NOTE_LINE_PX = 17  # height of one line of a note box (12 px font)
 NOTE = "note"  # the name of a note box annotation
@@ -133,15 +135,15 @@ NOTE = "note"  # the name of a note box annotation
 def _lr_axis(*curves: Sequence[Any]) -> dict[str, Any]:
     """A log axis fitted to the positive LRs: a constant LR gets one decade around it."""
     # "~e" keeps 5e-6 short; without a format plotly labels minor log ticks as bare digits.
-    axis = _axis(type="log", title={"text": "learning rate"}, tickformat=".2~e")
-    positive = [v for curve in curves for v in curve if _finite(v) and v > 0]
+    lr = axis(type="log", title={"text": "learning rate"}, tickformat=".2~e")
+    positive = [v for curve in curves for v in curve if finite(v) and v > 0]
     if positive:
         low, high = math.log10(min(positive)), math.log10(max(positive))
         pad = max(0.12, (0.9 - (high - low)) / 2)
-        axis["range"] = [low - pad, high + pad]
+        lr["range"] = [low - pad, high + pad]
         # Label 1, 2 and 5 of each decade, or only powers of ten over many decades.
-        axis["dtick"] = 1 if high - low > 1.6 else "D2"
-    return axis
+        lr["dtick"] = 1 if high - low > 1.6 else "D2"
+    return lr
 
 
 def _event_marks(schedule: dict[str, Any], by_step: bool) -> tuple[list, list]:
@@ -277,255 +279,14 @@ def schedules_overlay(schedules: Sequence[dict[str, Any]], colors: Sequence[str]
         "data": data,
         "layout": layout(
             "LR of every config over its planned run",
-            xaxis=_axis(title={"text": "epoch"}),
+            xaxis=axis(title={"text": "epoch"}),
             yaxis=_lr_axis(*(s["lr"] for s in schedules)),
         ),
     }
 
 
-# ---- dataset audit ----------------------------------------------------------------------
-
-
-def histogram_figure(
-    title: str,
-    x_title: str,
-    histogram: dict[str, Any],
-    limits: Sequence[tuple[float, str]],
-) -> dict[str, Any]:
-    """A histogram of ``histogram["values"]`` with the limits drawn as red dashed lines.
-
-    The bins span 0 to past the highest limit, so data and limits share one scale.
-    """
-    values = [v for v in histogram["values"] if _finite(v)]
-    top = max([*values, *(v for v, _ in limits if _finite(v)), 1]) * 1.05
-    trace: dict[str, Any] = {
-        "type": "histogram",
-        "x": values,
-        "xbins": {"start": 0, "end": top, "size": top / BINS},
-    }
-    trace |= {
-        "marker": {"color": COLORS[0], "line": {"color": "#ffffff", "width": 0.5}},
-        "name": label(x_title),
-        "showlegend": False,
-    }
-    shapes, annotations = [], []
-    for index, (value, text) in enumerate(limits):
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": value,
-                "x1": value,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": LIMIT_COLOR, "width": 2, "dash": "dash"},
-            }
-        )
-        annotations.append(
-            {
-                "x": value,
-                "xref": "x",
-                "y": 1 - 0.1 * index,
-                "yref": "paper",
-                "text": label(text),
-                "showarrow": False,
-                "xanchor": "left",
-                "yanchor": "top",
-                "xshift": 4,
-                "font": {"size": 11, "color": LIMIT_COLOR},
-                "bgcolor": "rgba(255,255,255,0.85)",
-            }
-        )
-    return {
-        "data": [trace],
-        "layout": layout(
-            title,
-            xaxis=_axis(title={"text": label(x_title)}),
-            yaxis=_axis(title={"text": "samples"}),
-            shapes=shapes,
-            annotations=annotations,
-            bargap=0.02,
-            showlegend=False,
-        ),
-    }
-
-
-# ---- ablation ---------------------------------------------------------------------------
-
-
-def arm_curves_figure(curves: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
-    """Eval curve per arm: mean over seeds as a line, the range over seeds as a band.
-
-    ``curves``: the study summary's ``arm_curves`` (``harness.ablate.summary.arm_curves``).
-    """
-    data = []
-    for index, curve in enumerate(curves):
-        arm, xs = curve["arm"], list(curve["step"])
-        means, lows, highs = list(curve["mean"]), list(curve["low"]), list(curve["high"])
-        hue = color(index)
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",  # no mode: plotly adds markers at the band's corners
-                "x": xs + xs[::-1],
-                "y": highs + lows[::-1],
-                "fill": "toself",
-                "fillcolor": _alpha(hue, 0.16),
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-                "showlegend": False,
-                "legendgroup": label(arm),
-                "name": label(arm),
-            }
-        )
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": xs,
-                "y": means,
-                "name": label(arm),
-                "legendgroup": label(arm),
-                "line": {"color": hue, "width": 2},
-                "marker": {"size": 5},
-                "hovertemplate": label(arm) + "<br>step %{x}<br>mean %{y:.4f}<extra></extra>",
-            }
-        )
-    return {
-        "data": data,
-        "layout": layout(
-            f"{objective} per arm (line: mean over seeds; band: min to max)",
-            xaxis=_axis(title={"text": "optimizer step"}),
-            yaxis=_axis(title={"text": label(objective)}),
-        ),
-    }
-
-
-def arm_intervals_figure(arms: Sequence[dict[str, Any]], objective: str) -> dict[str, Any]:
-    """Mean final objective per arm with its 95% interval."""
-    arms = [a for a in arms if _finite(a.get("mean"))]
-    names = [label(a["arm"]) for a in arms]
-    means = [a["mean"] for a in arms]
-    plus = [_gap(a.get("ci_high"), a["mean"]) for a in arms]
-    minus = [_gap(a["mean"], a.get("ci_low")) for a in arms]
-    trace = {
-        "type": "scatter",
-        "mode": "markers",
-        "x": means,
-        "y": names,
-        "orientation": "h",
-        "marker": {"size": 10, "color": [color(i) for i in range(len(arms))]},
-        "error_x": {
-            "type": "data",
-            "array": plus,
-            "arrayminus": minus,
-            "thickness": 2,
-            "width": 6,
-            "color": MUTED,
-        },
-        "hovertemplate": "%{y}<br>mean %{x:.4f}<extra></extra>",
-        "showlegend": False,
-    }
-    return {
-        "data": [trace],
-        "layout": layout(
-            f"final {objective} per arm (mean over seeds, 95% interval)",
-            xaxis=_axis(title={"text": label(objective)}),
-            yaxis=_axis(type="category", autorange="reversed"),
-            height=max(220, 70 + 45 * len(arms)),
-        ),
-    }
-
-
-def effects_figure(effects: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Paired differences per factor with their 95% interval; zero marks 'no effect'."""
-    effects = [e for e in effects if _finite(e.get("mean"))]
-    names = [label(effect_label(e)) for e in effects]
-    diffs = [e["mean"] for e in effects]
-    trace = {
-        "type": "scatter",
-        "mode": "markers",
-        "x": diffs,
-        "y": names,
-        "marker": {"size": 10, "color": COLORS[0]},
-        "error_x": {
-            "type": "data",
-            "array": [_gap(e.get("ci_high"), e["mean"]) for e in effects],
-            "arrayminus": [_gap(e["mean"], e.get("ci_low")) for e in effects],
-            "thickness": 2,
-            "width": 6,
-            "color": MUTED,
-        },
-        "customdata": [_p_text(e.get("p")) for e in effects],
-        "hovertemplate": "%{y}<br>paired difference %{x:.4f}<br>%{customdata}<extra></extra>",
-        "showlegend": False,
-    }
-    zero = {
-        "type": "line",
-        "xref": "x",
-        "yref": "paper",
-        "x0": 0,
-        "x1": 0,
-        "y0": 0,
-        "y1": 1,
-        "line": {"color": MUTED, "width": 1, "dash": "dash"},
-    }
-    return {
-        "data": [trace],
-        "layout": layout(
-            "paired effect per factor (level minus reference level at the same seed; 95% interval)",
-            xaxis=_axis(title={"text": "difference in objective"}),
-            yaxis=_axis(type="category", autorange="reversed"),
-            shapes=[zero],
-            height=max(220, 70 + 45 * len(effects)),
-        ),
-    }
-
-
-def effect_label(effect: dict[str, Any]) -> str:
-    """'ema: on vs off' for a main effect, 'ema x warmup' for an interaction."""
-    factor, contrast = str(effect.get("factor")), effect.get("contrast")
-    return f"{factor}: {contrast}" if contrast and contrast != factor else factor
-
-
-def importances_figure(importances: dict[str, float]) -> dict[str, Any]:
-    items = sorted(importances.items(), key=lambda kv: kv[1])
-    trace = {
-        "type": "bar",
-        "orientation": "h",
-        "x": [v for _, v in items],
-        "y": [label(k) for k, _ in items],
-        "marker": {"color": COLORS[2]},
-        "showlegend": False,
-        "hovertemplate": "%{y}: %{x:.3f}<extra></extra>",
-    }
-    return {
-        "data": [trace],
-        "layout": layout(
-            "parameter importances (Optuna)",
-            xaxis=_axis(title={"text": "importance"}),
-            yaxis=_axis(type="category"),
-            height=max(220, 70 + 35 * len(items)),
-        ),
-    }
-
-
-def _finite(value: Any) -> bool:
+def finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _gap(high: Any, low: Any) -> float:
-    return max(0.0, high - low) if _finite(high) and _finite(low) else 0.0
-
-
-def _p_text(p: Any) -> str:
-    return f"p = {p:.3g}" if _finite(p) else "p not available"
-
-
-def _alpha(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _number(value: Any) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from harness import __version__
 from harness.errors import HarnessError
 from harness.report import html_ablation, html_dataset, html_run, html_sections
-from harness.report.document import ABLATION_KEY, AUDIT_KEY, ReportDocument
+from harness.report.document import ABLATION_KEY, AUDIT_KEY, RUN_KEY, ReportDocument
 from harness.report.htmlkit import Figures, esc, script_json, tag
 
 SCHEDULE_POINTS = 1500  # per config: plenty for a smooth curve, small for the file
@@ -53,7 +53,7 @@ def render_html(doc: ReportDocument, *, title: str | None = None) -> str:
             html_sections.schedule_section(page, schedules, reference),
             html_dataset.dataset_section(page, audit),
             html_ablation.ablation_section(page, ablation),
-            html_run.run_section(page, doc.extra.get(html_run.RUN_KEY)),
+            html_run.run_section(page, doc.extra.get(RUN_KEY)),
         ]
     )
     return _page(

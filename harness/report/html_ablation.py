@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report import figures
+from harness.report import study_figures
 from harness.report.html_sections import absent, section
 from harness.report.htmlkit import Figures, esc, number, table, tag
 
@@ -22,7 +22,7 @@ def ablation_section(page: Figures, study: dict[str, Any] | None) -> str:
     for objective in _objectives(study):
         body.append(_objective_part(page, objective, trials))
     if study.get("importances"):
-        body.append(page.add(figures.importances_figure(study["importances"])))
+        body.append(page.add(study_figures.importances_figure(study["importances"])))
     body.append(_trial_table(trials))
     return section("ablation", "Ablation", "".join(body))
 
@@ -47,12 +47,12 @@ def _objective_part(page: Figures, objective: dict[str, Any], trials: list[dict]
         items = "".join(tag("li", esc(v)) for v in objective["verdicts"])
         body.append(tag("ul", items, cls="verdicts"))
     if objective.get("arm_curves"):
-        curves = figures.arm_curves_figure(objective["arm_curves"], name)
+        curves = study_figures.arm_curves_figure(objective["arm_curves"], name)
         body.append(page.add(curves, height=420))
     if objective.get("arms"):
-        body.append(page.add(figures.arm_intervals_figure(objective["arms"], name)))
+        body.append(page.add(study_figures.arm_intervals_figure(objective["arms"], name)))
     if objective.get("effects"):
-        body.append(page.add(figures.effects_figure(objective["effects"])))
+        body.append(page.add(study_figures.effects_figure(objective["effects"])))
         body.append(_effects_table(objective["effects"]))
     return "".join(body)
 
@@ -89,7 +89,7 @@ def _effects_table(effects: list[dict[str, Any]]) -> str:
     )
     rows = [
         (
-            tag("b", esc(figures.effect_label(e))),
+            tag("b", esc(study_figures.effect_label(e))),
             number(e.get("mean")),
             f"{number(e.get('ci_low'))} to {number(e.get('ci_high'))}",
             number(e.get("d_z"), 3),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report import figures
+from harness.report import audit_figures
 from harness.report.html_sections import absent, section
 from harness.report.htmlkit import Figures, duration, esc, number, table, tag
 
@@ -133,7 +133,7 @@ def _histograms(page: Figures, audit: dict[str, Any]) -> str:
             )
         out.append(
             page.add(
-                figures.histogram_figure(
+                audit_figures.histogram_figure(
                     "text length in tokens (after [lang] and [SPACE])",
                     "tokens",
                     dists["text_tokens"],
@@ -154,7 +154,7 @@ def _histograms(page: Figures, audit: dict[str, Any]) -> str:
             )
         out.append(
             page.add(
-                figures.histogram_figure(
+                audit_figures.histogram_figure(
                     "audio duration (seconds)", "seconds", dists["durations"], marks
                 )
             )

@@ -11,7 +11,6 @@ from typing import Any
 from harness.report import figures
 from harness.report.htmlkit import Figures, esc, table, tag
 
-RUN_KEY = "run_check"
 LOGGED_COLOR = "#1f6feb"
 PREDICTED_COLOR = "#d1242f"
 

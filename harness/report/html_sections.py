@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.findings import Finding, Severity
 from harness.report import figures
+from harness.report.caps import split_per_code
 from harness.report.document import ReportDocument, display_setting, where
 from harness.report.htmlkit import (
     Figures,
@@ -33,7 +34,7 @@ from harness.report.summary import (
 )
 from harness.sections import section_title
 
-MAX_PER_CODE = 12
+MAX_PER_CODE = 12  # cards of one code (a dataset can give one finding per sample)
 SEVERITY_TITLES = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
 
 
@@ -197,7 +198,7 @@ def hazards_section(doc: ReportDocument) -> str:
         group = rank_findings(f for f in doc.findings if f.severity is severity)
         if group:
             body.append(tag("h3", esc(f"{SEVERITY_TITLES[severity]} ({len(group)})")))
-            shown, left_out = _cap_per_code(group)
+            shown, left_out = split_per_code(group, MAX_PER_CODE)
             body.extend(_finding_card(f, docs) for f in shown)
             body.extend(
                 tag(
@@ -211,17 +212,6 @@ def hazards_section(doc: ReportDocument) -> str:
                 for code, n in left_out.items()
             )
     return section("hazards", "Hazards", "".join(body))
-
-
-def _cap_per_code(findings: list[Finding]) -> tuple[list[Finding], dict[str, int]]:
-    """At most MAX_PER_CODE cards per code (a dataset can give one finding per sample)."""
-    shown: list[Finding] = []
-    seen: dict[str, int] = {}
-    for finding in findings:
-        seen[finding.code] = seen.get(finding.code, 0) + 1
-        if seen[finding.code] <= MAX_PER_CODE:
-            shown.append(finding)
-    return shown, {code: n - MAX_PER_CODE for code, n in seen.items() if n > MAX_PER_CODE}
 
 
 def _finding_card(finding: Finding, docs: dict[str, str]) -> str:

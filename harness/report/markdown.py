@@ -13,8 +13,14 @@ import re
 from typing import Any
 
 from harness.diff import PlanDiff
-from harness.findings import Finding, Severity, exit_code
-from harness.report.document import ReportDocument, display_setting, schedule_lines, where
+from harness.findings import Finding, Severity
+from harness.report.document import (
+    ReportDocument,
+    blocked,
+    display_setting,
+    schedule_lines,
+    where,
+)
 from harness.sections import section_title
 
 ICONS = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -74,7 +80,7 @@ def _verdicts(doc: ReportDocument) -> str:
         tally = ", ".join(
             f"{counts[s]} {s.value}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         )
-        if exit_code(findings, doc.fail_on):  # blocked: the one rule (harness.findings)
+        if blocked(findings, doc.fail_on):
             mark = f"❌ fails `--fail-on {doc.fail_on.value}`"
         elif findings:
             mark = "⚠️ passes"

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.catalog import lookup
-from harness.findings import Finding, Severity, exit_code
+from harness.findings import Finding, Severity
+from harness.report.document import ABLATION_KEY, AUDIT_KEY, blocked, where
 from harness.report.htmlkit import duration, number
+from harness.report.markdown import ICONS, code, escape
 
 # Families in the order a reader should meet them: a schedule that never fires or a model
 # limit that indexes past an embedding wastes the whole run; bookkeeping costs less.
@@ -69,13 +71,13 @@ def verdicts(
     plan_names: Sequence[str],
     findings: Sequence[Finding],
     *,
+    fail_on: Severity,
     top: int = 3,
-    fail_on: Severity = Severity.ERROR,
 ) -> list[Verdict]:
     """One verdict per named plan, then one per other ``plan`` the findings name.
 
-    A plan is blocked exactly when its findings make the command exit 1 (``fail_on``), the
-    one rule every renderer follows.
+    A plan is blocked exactly when its findings make the command exit 1 (``fail_on``:
+    ``harness.report.document.blocked``, the one rule every renderer follows).
     """
     names = list(plan_names)
     names += sorted({f.plan or DATASET for f in findings} - set(names))
@@ -101,7 +103,7 @@ def _verdict_list(summary: dict[str, Any]) -> list[Any]:
 
 def _verdict(name: str, findings: list[Finding], top: int, fail_on: Severity) -> Verdict:
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    if exit_code(findings, fail_on):
+    if blocked(findings, fail_on):
         status = BLOCKED
     elif counts[Severity.WARNING]:
         status = WARNINGS
@@ -166,10 +168,8 @@ def verdict_lines(doc: Any) -> list[str]:
     """The report's verdict for a terminal: per config its status and its top errors and
     warnings (info notes stay in the report), then the ablation verdicts: what ``report``
     prints after writing the files."""
-    from harness.report.document import ABLATION_KEY
-
     lines = ["verdict:"]
-    for v in verdicts([p.name for p in doc.plans], doc.findings):
+    for v in verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on):
         lines.append(f"  {v.plan}: {v.headline}")
         shown = [f for f in v.top if f.severity is not Severity.INFO]
         lines += [f"    {f.code} {f.name}: {first_sentence(f.message)}" for f in shown]
@@ -193,9 +193,6 @@ MAX_MD_FINDINGS = 150  # keeps the comment under GitHub's 65,536 characters
 
 def summary_markdown(doc: Any, *, html_path: str | None = None) -> str:
     """The report's summary, its findings and the verdicts as GitHub Markdown."""
-    from harness.report.document import ABLATION_KEY, AUDIT_KEY
-    from harness.report.markdown import escape
-
     found = verdicts([p.name for p in doc.plans], doc.findings, fail_on=doc.fail_on)
     parts = [_md_title(doc), _md_verdict_table(found), _md_top(found)]
     ablation = doc.extra.get(ABLATION_KEY)
@@ -212,8 +209,6 @@ def summary_markdown(doc: Any, *, html_path: str | None = None) -> str:
 
 
 def _md_title(doc: Any) -> str:
-    from harness.report.markdown import escape
-
     names = ", ".join(escape(p.name) for p in doc.plans)
     if doc.baseline is None:
         return f"### xtts-harness report: {names}"
@@ -221,8 +216,6 @@ def _md_title(doc: Any) -> str:
 
 
 def _md_verdict_table(found: list[Verdict]) -> str:
-    from harness.report.markdown import escape
-
     rows = ["| config | verdict | errors | warnings | info |", "|---|---|---:|---:|---:|"]
     for v in found:
         rows.append(
@@ -233,8 +226,6 @@ def _md_verdict_table(found: list[Verdict]) -> str:
 
 
 def _md_top(found: list[Verdict]) -> str:
-    from harness.report.markdown import ICONS, code, escape
-
     lines = []
     for v in found:
         for f in v.top:
@@ -247,9 +238,6 @@ def _md_top(found: list[Verdict]) -> str:
 
 
 def _md_findings(findings: Sequence[Finding]) -> str:
-    from harness.report.document import where
-    from harness.report.markdown import ICONS, code, escape
-
     if not findings:
         return "#### Findings\n\nNone: every config is clean."
     rows = ["| severity | code | config | key | message | where |", "|---|---|---|---|---|---|"]

@@ -4,6 +4,7 @@ left undecided."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,18 @@ class Schedule:
         if curve is None or len(curve.lr) == 0 or start == 0:
             return None
         return float(curve.lr[-1]) / start
+
+    def lr_at_fractions(self, fractions: Sequence[float]) -> list[float]:
+        """The LR at the start, at each fraction of the run (the value in effect there), and
+        at the end; empty when no curve can be drawn."""
+        curve = self.curve()
+        if curve is None or len(curve.lr) == 0:
+            return []
+        inner = [
+            curve.value_at_or_before(min(curve.length - 1, int(f * curve.length)))
+            for f in fractions
+        ]
+        return [float(curve.lr[0]), *map(float, inner), float(curve.lr[-1])]
 
     def initial_lr(self) -> float | None:
         """The LR of the first epoch (the configured lr when no curve can be drawn)."""
