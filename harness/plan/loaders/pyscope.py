@@ -15,7 +15,9 @@ import ast
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from harness.plan.loaders.parse_cache import ParsedFile
 
 _block_ids = itertools.count(1)
 
@@ -104,10 +106,17 @@ class ModuleInfo:
     blocks: dict[int, Block] = field(default_factory=dict)
     stmt_blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> block
     _lines: list[bytes] | None = None
+    parsed: ParsedFile | None = None  # the load's parse of the file, shared with other readers
 
     def __post_init__(self) -> None:
         self.scope = Scope(self, "module", None)
         _Collector(self).body(self.tree.body, self.scope, ())
+
+    def of(self, *types: type) -> list[Any]:
+        """The file's nodes of these types (``ast.walk`` order), selected once per load."""
+        if self.parsed is None:
+            self.parsed = ParsedFile(self.text, self.tree)
+        return self.parsed.of(*types)
 
     def segment(self, node: ast.AST) -> str:
         """The source text of ``node`` on one line (ast offsets are UTF-8 byte offsets)."""

@@ -1,0 +1,136 @@
+"""The source files of one load, each read and parsed once, whoever reads them.
+
+Two readers parse a script's repository: the script reader (``Repository``, which follows
+the call into the config) and the repository scanner (``harness.plan.repository``, which
+looks for what the script does besides the config). A ``ParseCache`` made for one load
+gives both the same tree, and the flat list of its nodes, walked once.
+
+It is deliberately not process-wide: a file rewritten under the same path between two
+loads (an editor, a test) is read again by the next load.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+MAX_SOURCE_BYTES = 5_000_000
+
+
+@dataclass(eq=False)
+class ParsedFile:
+    """One file as CPython reads it: its decoded text, tree, and nodes with their parents."""
+
+    text: str
+    tree: ast.Module
+    _nodes: list[ast.AST] | None = field(default=None, repr=False)
+    _parents: dict[int, ast.AST] = field(default_factory=dict, repr=False)
+    _selected: dict[tuple[type, ...], list[ast.AST]] = field(default_factory=dict, repr=False)
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        """Every node, in ``ast.walk`` order."""
+        if self._nodes is None:
+            self._walk()
+        return self._nodes  # type: ignore[return-value]
+
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """``id(node)`` -> the node holding it."""
+        if self._nodes is None:
+            self._walk()
+        return self._parents
+
+    def of(self, *types: type) -> list[Any]:
+        """The nodes of these types, in ``ast.walk`` order: scanners that look for calls or
+        assignments go through a fraction of the tree, and each selection is made once."""
+        found = self._selected.get(types)
+        if found is None:
+            found = self._selected[types] = [n for n in self.nodes if isinstance(n, types)]
+        return found
+
+    def _walk(self) -> None:
+        # ast.walk's order (breadth first), recording parents in the same pass: one
+        # iter_child_nodes per node instead of two.
+        nodes: list[ast.AST] = []
+        parents = self._parents
+        todo: deque[ast.AST] = deque([self.tree])
+        while todo:
+            node = todo.popleft()
+            nodes.append(node)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                todo.append(child)
+        self._nodes = nodes
+
+
+class ParseCache:
+    """Parsed files by resolved path, for the length of one load."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, ParsedFile] = {}
+
+    def parse(self, path: Path, display: str) -> ParsedFile:
+        """``path`` parsed; a file CPython cannot compile (or not read) is a HarnessError
+        naming ``display``. Failures are not kept: each asker gets its own message."""
+        key = path.resolve()
+        found = self._files.get(key)
+        if found is None:
+            found = self._files[key] = parse_file(path, display)
+        return found
+
+
+def decode_source(data: bytes) -> str:
+    """Source bytes -> text as CPython reads them: BOM and coding cookie honoured, newlines
+    normalised to ``\\n`` (so line numbers and offsets match ``ast``)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_file(path: Path, display: str) -> ParsedFile:
+    """Read and parse one file (see ``ParseCache.parse``)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise HarnessError(
+            f"cannot read the file: {error.strerror}",
+            where=display,
+            fix="check the path and its permissions",
+        ) from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise HarnessError(
+            f"file is over {MAX_SOURCE_BYTES // 1_000_000} MB",
+            where=display,
+            fix="point at the training script",
+        )
+    try:
+        text = decode_source(data)
+        return ParsedFile(text, ast.parse(text, filename=display))
+    except SyntaxError as error:
+        where = f"{display}:{error.lineno}" if error.lineno else display
+        raise HarnessError(
+            f"not valid Python: {error.msg}",
+            where=where,
+            fix="correct the syntax there (the script is only read, never run)",
+        ) from None
+    except (UnicodeDecodeError, LookupError) as error:
+        raise HarnessError(
+            f"cannot decode the file: {error}",
+            where=display,
+            fix="save it as UTF-8 (or declare its encoding in a coding comment)",
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as error:  # NUL byte, too deep
+        raise HarnessError(
+            f"cannot read the file as Python: {type(error).__name__}",
+            where=display,
+            fix="point at the .py training script",
+        ) from None
