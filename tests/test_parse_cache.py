@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -70,3 +71,16 @@ def test_a_file_that_does_not_parse_names_each_asker(tmp_path: Path) -> None:
         with pytest.raises(HarnessError) as raised:
             cache.parse(broken, display)
         assert raised.value.where.startswith(display)
+
+
+def test_nodes_come_in_ast_walk_order_with_their_parents(tmp_path: Path) -> None:
+    entry = _repo(tmp_path)
+    parsed = ParseCache().parse(entry, "train.py")
+    walked = list(ast.walk(parsed.tree))
+    assert len(parsed.nodes) == len(walked)
+    assert all(a is b for a, b in zip(parsed.nodes, walked, strict=True))
+    for node in walked:
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.expr_context):  # Load/Store: one shared instance
+                assert parsed.parents[id(child)] is node
+    assert parsed.of(ast.Call) == [n for n in walked if isinstance(n, ast.Call)]
