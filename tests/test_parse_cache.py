@@ -84,3 +84,5 @@ def test_nodes_come_in_ast_walk_order_with_their_parents(tmp_path: Path) -> None
             if not isinstance(child, ast.expr_context):  # Load/Store: one shared instance
                 assert parsed.parents[id(child)] is node
     assert parsed.of(ast.Call) == [n for n in walked if isinstance(n, ast.Call)]
+    mixed = parsed.of(ast.Assign, ast.Call, ast.stmt)  # base classes select as isinstance does
+    assert mixed == [n for n in walked if isinstance(n, (ast.Assign, ast.Call, ast.stmt))]

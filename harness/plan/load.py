@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig, build_plan
@@ -26,10 +27,11 @@ from harness.plan.defaults import load_table
 from harness.plan.loaders import SUFFIXES, loader_for
 from harness.plan.loaders.command_line import CommandLine
 from harness.plan.loaders.overrides import apply_overrides
-from harness.plan.loaders.parse_cache import ParseCache
 from harness.plan.model import Plan
-from harness.plan.script_facts import add_script_facts, script_facts_merger
 from harness.plan.source import Setting
+
+if TYPE_CHECKING:
+    from harness.plan.loaders.parse_cache import ParseCache
 
 __all__ = ["apply_overrides", "load_plan", "load_plans", "load_raw", "resolve_target"]
 
@@ -64,6 +66,8 @@ def load_plans(
 
     ``library_override`` is ``--library NAME VERSION``: the package that runs the target,
     instead of what its repository pins or vendors."""
+    from harness.plan.loaders.parse_cache import ParseCache
+
     cache = ParseCache()  # this load's: the script reader and the scanner parse each file once
     if isinstance(target, CommandLine):
         return _script_plans(
@@ -82,7 +86,11 @@ def load_plans(
         return plans
     if suffix == ".py":
         return _script_plans(path, None, overrides, library, None, library_override, cache)
-    raw = add_script_facts(load_raw(path), path, library_override)
+    raw = load_raw(path)
+    if library_override is not None:  # a config file takes only --library from the facts
+        from harness.plan.script_facts import add_script_facts
+
+        raw = add_script_facts(raw, path, library_override)
     return [_finish(apply_overrides(raw, overrides), library)]
 
 
@@ -96,6 +104,7 @@ def _script_plans(
     cache: ParseCache,
 ) -> list[Plan]:
     from harness.plan.loaders.script_paths import read_script
+    from harness.plan.script_facts import script_facts_merger
 
     if not script.is_file():
         where = command.where if command else str(script)
