@@ -8,6 +8,7 @@ one catalogue (``harness.catalog``), their docs in ruff's sections like the conf
 
 from __future__ import annotations
 
+from harness.audit.code_docs import EXAMPLES
 from harness.findings import Finding, FindingCode, Severity
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -272,13 +273,18 @@ _TABLE: tuple[tuple[str, str, Severity, str, str], ...] = (
 
 
 def ruff_doc(code: str, summary: str, text: str) -> str:
-    """The code's text in ruff's sections: what it reports, why it matters, and the fix."""
+    """The code's doc in ruff's sections: what it reports, why it matters, an Example that
+    reports it, the fix with a Use instead that does not, and the Evidence
+    (``harness.audit.code_docs``)."""
     why, _, fix = text.partition("Fix:")
     fix = fix.strip() or NOTHING_TO_FIX
     check = "dataset audit" if code.startswith("A") else "vocab check"
+    example, instead, evidence = EXAMPLES[code]
     return (
         f"## What it does\nThe {check} reports: {summary}.\n\n"
-        f"## Why is this bad?\n{why.strip()}\n\n## Use instead\n{fix[0].upper() + fix[1:]}"
+        f"## Why is this bad?\n{why.strip()}\n\n## Example\n{example}\n"
+        f"## Use instead\n{fix[0].upper() + fix[1:]}\n\n{instead}\n"
+        f"## Evidence\n{evidence}"
     )
 
 

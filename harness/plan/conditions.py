@@ -139,7 +139,7 @@ class Reach:
         self.constants = {**constants_of(modules), "__name__": "__main__"}
         self.calls: dict[str, list[tuple[Module, ast.AST]]] = {}
         for module in modules:
-            for node in module.nodes:
+            for node in module.calls:
                 name = call_name(node)
                 if name:
                     self.calls.setdefault(name, []).append((module, node))

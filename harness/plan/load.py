@@ -19,6 +19,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig, build_plan
@@ -27,8 +28,10 @@ from harness.plan.loaders import SUFFIXES, loader_for
 from harness.plan.loaders.command_line import CommandLine
 from harness.plan.loaders.overrides import apply_overrides
 from harness.plan.model import Plan
-from harness.plan.script_facts import add_script_facts
 from harness.plan.source import Setting
+
+if TYPE_CHECKING:
+    from harness.plan.loaders.parse_cache import ParseCache
 
 __all__ = ["apply_overrides", "load_plan", "load_plans", "load_raw", "resolve_target"]
 
@@ -63,9 +66,12 @@ def load_plans(
 
     ``library_override`` is ``--library NAME VERSION``: the package that runs the target,
     instead of what its repository pins or vendors."""
+    from harness.plan.loaders.parse_cache import ParseCache
+
+    cache = ParseCache()  # this load's: the script reader and the scanner parse each file once
     if isinstance(target, CommandLine):
         return _script_plans(
-            target.script, target.args, overrides, library, target, library_override
+            target.script, target.args, overrides, library, target, library_override, cache
         )
     path = resolve_target(target)
     suffix = path.suffix.lower()
@@ -75,12 +81,16 @@ def load_plans(
         plans: list[Plan] = []
         for command in read_launcher(path, _display(path)):
             plans += _script_plans(
-                command.script, command.args, overrides, library, command, library_override
+                command.script, command.args, overrides, library, command, library_override, cache
             )
         return plans
     if suffix == ".py":
-        return _script_plans(path, None, overrides, library, None, library_override)
-    raw = add_script_facts(load_raw(path), path, library_override)
+        return _script_plans(path, None, overrides, library, None, library_override, cache)
+    raw = load_raw(path)
+    if library_override is not None:  # a config file takes only --library from the facts
+        from harness.plan.script_facts import add_script_facts
+
+        raw = add_script_facts(raw, path, library_override)
     return [_finish(apply_overrides(raw, overrides), library)]
 
 
@@ -91,18 +101,21 @@ def _script_plans(
     library: str | None,
     command: CommandLine | None,
     library_override: tuple[str, str] | None,
+    cache: ParseCache,
 ) -> list[Plan]:
     from harness.plan.loaders.script_paths import read_script
+    from harness.plan.script_facts import script_facts_merger
 
     if not script.is_file():
         where = command.where if command else str(script)
         raise HarnessError("no such script", where=f"{where}: {script}", fix="check the path")
     text = f"{command.text} ({command.where})" if command else None
-    result = read_script(script, _display(script), argv, overrides, text)
+    result = read_script(script, _display(script), argv, overrides, text, cache)
     rest = [o for o in overrides if _override_name(o) not in result.inputs]
+    with_facts = script_facts_merger(script, library_override, cache)  # read once, every path
     plans = []
     for path in result.paths:
-        raw = add_script_facts(path.raw, script, library_override)  # repository facts
+        raw = with_facts(path.raw)
         raw = apply_overrides(raw, rest)
         meta = {**raw.meta, "reading": result.reading, "path_condition": path.conditions}
         meta["command_line_rejections"] = [vars(r).copy() for r in path.rejections]

@@ -20,11 +20,13 @@ returns plan facts, each with the Source line that shows it:
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.plan.conditions import Reach, call_name, literal_assignments
+from harness.plan.loaders.parse_cache import ParseCache, ParsedFile
 from harness.plan.source import Setting, Source
 
 CLIP_CALLS = ("clip_grad_norm_", "clip_grad_value_", "clip_grad_norm")
@@ -58,12 +60,22 @@ _LOG_CALLS = ("print", "info", "debug", "warning", "log", "write", "format")
 class Module:
     path: Path
     display: str
-    tree: ast.Module
-    parents: dict[int, ast.AST] = field(default_factory=dict)
-    nodes: list[ast.AST] = field(default_factory=list)  # every node, walked once
+    parsed: ParsedFile  # the load's parse, shared with the script reader
+
+    @property
+    def tree(self) -> ast.Module:
+        return self.parsed.tree
+
+    @property
+    def calls(self) -> list[ast.Call]:
+        return self.parsed.of(ast.Call)
+
+    def of(self, *types: type) -> list[Any]:
+        """The nodes of these types, in walk order."""
+        return self.parsed.of(*types)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
+        return self.parsed.parents.get(id(node))
 
     def ancestors(self, node: ast.AST) -> list[ast.AST]:
         """Enclosing nodes, innermost first."""
@@ -75,10 +87,12 @@ class Module:
         return out
 
 
-def scan_repository(script: Path, root: Path) -> list[Setting]:
-    """Plan facts of what ``script`` and its repository modules do besides the config."""
+def scan_repository(script: Path, root: Path, cache: ParseCache | None = None) -> list[Setting]:
+    """Plan facts of what ``script`` and its repository modules do besides the config.
+
+    ``cache``: the load's parsed files (the script reader parsed most of them already)."""
     script, root = script.resolve(), root.resolve()
-    modules = _modules(script, root)
+    modules = _modules(script, root, cache or ParseCache())
     facts: dict[str, Setting] = {}
     for finder in (_tokenizer, _freezing, _clipping, _extras, _dead_settings):
         for setting in finder(modules, root):
@@ -89,7 +103,7 @@ def scan_repository(script: Path, root: Path) -> list[Setting]:
 # --- reading modules ------------------------------------------------------------------------
 
 
-def _modules(script: Path, root: Path) -> list[Module]:
+def _modules(script: Path, root: Path, cache: ParseCache) -> list[Module]:
     seen: dict[Path, Module] = {}
     queue = [script]
     while queue:
@@ -97,7 +111,7 @@ def _modules(script: Path, root: Path) -> list[Module]:
         resolved = path.resolve()
         if resolved in seen or not _inside(resolved, root):
             continue
-        module = _parse(path, root)
+        module = _parse(path, root, cache)
         if module is None:
             continue
         seen[resolved] = module
@@ -113,27 +127,22 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _parse(path: Path, root: Path) -> Module | None:
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))  # bytes: BOM and coding cookie
-    except (OSError, SyntaxError, ValueError):
-        return None
+def _parse(path: Path, root: Path, cache: ParseCache) -> Module | None:
     try:
         display = str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         display = path.name
-    module = Module(path, display, tree)
-    for node in ast.walk(tree):
-        module.nodes.append(node)
-        for child in ast.iter_child_nodes(node):
-            module.parents[id(child)] = node
-    return module
+    try:
+        parsed = cache.parse(path, display)  # bytes: BOM and coding cookie
+    except HarnessError:
+        return None  # what cannot be parsed shows nothing; the script reader says why
+    return Module(path, display, parsed)
 
 
 def _imports(module: Module, script_dir: Path, root: Path) -> list[Path]:
     """Repository files ``module`` imports (``utils.gpt_train``, ``.patch``), if present."""
     found: list[Path] = []
-    for node in module.nodes:
+    for node in module.of(ast.Import, ast.ImportFrom):
         names: list[str] = []
         base = [script_dir, root]
         if isinstance(node, ast.Import):
@@ -171,7 +180,7 @@ def _source(module: Module, node: ast.AST, what: str) -> Source:
 
 def _tokenizer(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
-        for node in module.nodes:
+        for node in module.of(ast.Assign, ast.AnnAssign, ast.Call):
             if _patches_tokenizer(node):
                 text = "VoiceBpeTokenizer.preprocess_text patched"
                 return [Setting("tokenizer", "passthrough", _source(module, node, text))]
@@ -247,7 +256,7 @@ def _inner(module: Module, node: ast.AST) -> bool:
 def _freezing_scopes(module: Module) -> list[ast.AST]:
     """Functions (or the module) that set ``requires_grad`` False."""
     scopes: list[ast.AST] = []
-    for node in module.nodes:
+    for node in module.of(ast.Assign, ast.Call):
         if _freezes(node):
             scope = next(
                 (a for a in module.ancestors(node) if isinstance(a, ast.FunctionDef)),
@@ -313,7 +322,7 @@ def _from_root(chain: list[str]) -> str | None:
 
 def _clipping(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
-        for node in module.nodes:
+        for node in module.calls:
             if call_name(node) not in CLIP_CALLS:
                 continue
             why = _inert_clip(module, node)
@@ -374,7 +383,7 @@ def _extras(modules: list[Module], root: Path) -> list[Setting]:
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
         for module in modules:
-            for node in module.nodes:
+            for node in module.calls:
                 if call_name(node) not in names and not _helper(node, prefix):
                     continue
                 value = reach.reached(module, node)
@@ -402,7 +411,7 @@ def _helper(node: ast.AST, prefix: str) -> bool:
 def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
     defined: list[tuple[str, Any, str, Source]] = []
     for module in modules:
-        for node in module.nodes:
+        for node in module.of(ast.Assign, ast.AnnAssign):
             for name, value in literal_assignments(node):
                 key = SETTING_NAMES.get(name.lower())
                 if key and value not in (None, False, 0, 0.0):
@@ -425,7 +434,7 @@ def _used_names(modules: list[Module]) -> set[str]:
     """Names read anywhere except to be printed or logged."""
     used: set[str] = set()
     for module in modules:
-        for node in module.nodes:
+        for node in module.of(ast.Name, ast.Attribute):
             name = None
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 name = node.id

@@ -15,7 +15,9 @@ import ast
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from harness.plan.loaders.parse_cache import ParsedFile
 
 _block_ids = itertools.count(1)
 
@@ -90,24 +92,64 @@ class Block:
     parent: tuple[int, ...]  # the blocks around that statement
 
 
+@dataclass
+class _Index:
+    """What one walk over a file's statements records (see ``_Collector``)."""
+
+    scope: Scope
+    calls: list[Site[ast.Call]] = field(default_factory=list)
+    assignments: list[Site[ast.expr]] = field(default_factory=list)
+    blocks: dict[int, Block] = field(default_factory=dict)
+    stmt_blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> block
+
+
 @dataclass(eq=False)
 class ModuleInfo:
-    """One parsed file: its text (for source segments), scopes, calls and assignments."""
+    """One parsed file: its text (for source segments), scopes, calls and assignments.
+
+    The scopes, calls and assignments are collected when first asked for: a module the
+    script imports only for a name that never reaches the config costs its parse alone."""
 
     path: Path
     display: str
     text: str
     tree: ast.Module
-    scope: Scope = field(init=False)
-    calls: list[Site[ast.Call]] = field(default_factory=list)
-    assignments: list[Site[ast.expr]] = field(default_factory=list)
-    blocks: dict[int, Block] = field(default_factory=dict)
-    stmt_blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(stmt) -> block
     _lines: list[bytes] | None = None
+    parsed: ParsedFile | None = None  # the load's parse of the file, shared with other readers
+    _index: _Index | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        self.scope = Scope(self, "module", None)
-        _Collector(self).body(self.tree.body, self.scope, ())
+    @property
+    def scope(self) -> Scope:
+        return self._indexed().scope
+
+    @property
+    def calls(self) -> list[Site[ast.Call]]:
+        return self._indexed().calls
+
+    @property
+    def assignments(self) -> list[Site[ast.expr]]:
+        return self._indexed().assignments
+
+    @property
+    def blocks(self) -> dict[int, Block]:
+        return self._indexed().blocks
+
+    @property
+    def stmt_blocks(self) -> dict[int, tuple[int, ...]]:
+        return self._indexed().stmt_blocks
+
+    def _indexed(self) -> _Index:
+        if self._index is None:
+            index = _Index(Scope(self, "module", None))
+            _Collector(self, index).body(self.tree.body, index.scope, ())
+            self._index = index
+        return self._index
+
+    def of(self, *types: type) -> list[Any]:
+        """The file's nodes of these types (``ast.walk`` order), selected once per load."""
+        if self.parsed is None:
+            self.parsed = ParsedFile(self.text, self.tree)
+        return self.parsed.of(*types)
 
     def segment(self, node: ast.AST) -> str:
         """The source text of ``node`` on one line (ast offsets are UTF-8 byte offsets)."""
@@ -132,15 +174,16 @@ class ModuleInfo:
 class _Collector:
     """Walks statements once, recording bindings, calls and attribute assignments."""
 
-    def __init__(self, module: ModuleInfo):
+    def __init__(self, module: ModuleInfo, index: _Index):
         self.module = module
+        self.index = index
 
     def body(self, statements: list[ast.stmt], scope: Scope, block: tuple[int, ...]) -> None:
         for statement in statements:
             self.statement(statement, scope, block)
 
     def statement(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
-        self.module.stmt_blocks[id(node)] = block
+        self.index.stmt_blocks[id(node)] = block
         self._calls(node, scope, block)
         at = _at(node)
         if isinstance(node, ast.Assign):
@@ -182,7 +225,7 @@ class _Collector:
     def _inner(self, block, scope, node, test=None, polarity=True) -> tuple[int, ...]:
         """A new conditional block inside ``block``, recorded with its condition."""
         inner = _inner(block)
-        self.module.blocks[inner[-1]] = Block(test, polarity, scope, _at(node), block)
+        self.index.blocks[inner[-1]] = Block(test, polarity, scope, _at(node), block)
         return inner
 
     def _compound(self, node: ast.stmt, scope: Scope, block: tuple[int, ...]) -> None:
@@ -252,7 +295,7 @@ class _Collector:
             self._attribute(target, value, at, scope, block)
 
     def _attribute(self, target, value, at, scope, block) -> None:
-        self.module.assignments.append(Site(target, scope, at, block, value))
+        self.index.assignments.append(Site(target, scope, at, block, value))
 
     def _opaque_targets(self, target, at, scope, block) -> None:
         for node in ast.walk(target):
@@ -263,7 +306,7 @@ class _Collector:
         for child in _expressions(node):
             for sub in _walk_expression(child):
                 if isinstance(sub, ast.Call):
-                    self.module.calls.append(Site(sub, scope, _at(node), block))
+                    self.index.calls.append(Site(sub, scope, _at(node), block))
 
 
 def _expressions(node: ast.stmt):

@@ -3,7 +3,8 @@
 The root is the nearest folder above the script holding ``.git``, ``pyproject.toml``,
 ``setup.py`` or a ``requirements*.txt``, else the script's own folder. Modules the script
 imports are parsed from inside the root only: a file that resolves outside it (a symlink out
-of the tree) is refused with a note and never opened.
+of the tree) is refused with a note and never opened. Files are parsed through the load's
+``ParseCache`` (``harness.plan.loaders.parse_cache``), shared with the repository scanner.
 
 ``ScriptReading`` is what a script loader knows once it has read a script: the entry file,
 the repository root and every module it followed. Scanners of the repository (library
@@ -12,18 +13,15 @@ pins, vendored packages, side effects) start from it.
 
 from __future__ import annotations
 
-import ast
-import io
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.plan.loaders.parse_cache import ParseCache
 from harness.plan.loaders.pyscope import ModuleInfo
 
 ROOT_MARKERS = (".git", "pyproject.toml", "setup.py")
 MAX_MODULES = 200  # modules followed from one entry script
-MAX_SOURCE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -46,54 +44,11 @@ def find_root(script: Path) -> Path:
     return folder
 
 
-def decode_source(data: bytes) -> str:
-    """Source bytes -> text as CPython reads them: BOM and coding cookie honoured, newlines
-    normalised to ``\\n`` (so line numbers and offsets match ``ast``)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    text = text.removeprefix("\ufeff")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def parse_source(path: Path, display: str) -> ModuleInfo:
-    """Parse one file; a file CPython cannot compile (or not read) is a HarnessError."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise HarnessError(
-            f"cannot read the file: {error.strerror}",
-            where=display,
-            fix="check the path and its permissions",
-        ) from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise HarnessError(
-            f"file is over {MAX_SOURCE_BYTES // 1_000_000} MB",
-            where=display,
-            fix="point at the training script",
-        )
-    try:
-        text = decode_source(data)
-        tree = ast.parse(text, filename=display)
-        return ModuleInfo(path, display, text, tree)
-    except SyntaxError as error:
-        where = f"{display}:{error.lineno}" if error.lineno else display
-        raise HarnessError(
-            f"not valid Python: {error.msg}",
-            where=where,
-            fix="correct the syntax there (the script is only read, never run)",
-        ) from None
-    except (UnicodeDecodeError, LookupError) as error:
-        raise HarnessError(
-            f"cannot decode the file: {error}",
-            where=display,
-            fix="save it as UTF-8 (or declare its encoding in a coding comment)",
-        ) from None
-    except (ValueError, RecursionError, MemoryError) as error:  # NUL byte, too deep
-        raise HarnessError(
-            f"cannot read the file as Python: {type(error).__name__}",
-            where=display,
-            fix="point at the .py training script",
-        ) from None
+def parse_source(path: Path, display: str, cache: ParseCache | None = None) -> ModuleInfo:
+    """Parse one file (through ``cache`` when given); a file CPython cannot compile (or not
+    read) is a HarnessError."""
+    parsed = (cache or ParseCache()).parse(path, display)
+    return ModuleInfo(path, display, parsed.text, parsed.tree, parsed=parsed)
 
 
 @dataclass
@@ -104,6 +59,7 @@ class Repository:
     entry: ModuleInfo
     modules: dict[Path, ModuleInfo | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    cache: ParseCache = field(default_factory=ParseCache)  # the load's, shared with the scanner
     _asked: dict[Path, ModuleInfo | None] = field(default_factory=dict)  # by path as asked
 
     def __post_init__(self) -> None:
@@ -131,7 +87,7 @@ class Repository:
             )
             return None
         try:
-            self.modules[key] = parse_source(path, display)
+            self.modules[key] = parse_source(path, display, self.cache)
         except HarnessError as error:
             self.notes.append(f"{display}: not read ({error.what})")
         return self.modules[key]

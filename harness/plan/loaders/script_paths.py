@@ -20,6 +20,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.plan.build import RawConfig
 from harness.plan.loaders.argparse_model import ParserSpec, Rejection, read_parser
+from harness.plan.loaders.parse_cache import ParseCache
 from harness.plan.loaders.pyscope import ModuleInfo, Scope, Site, condition_key, condition_text
 from harness.plan.loaders.python_script import ROOT, ScriptReader
 from harness.plan.loaders.repository import Repository, ScriptReading, find_root, parse_source
@@ -77,10 +78,14 @@ def read_script(
     argv: Sequence[str] | None = None,
     overrides: Sequence[str] = (),
     command: str | None = None,
+    cache: ParseCache | None = None,
 ) -> ScriptResult:
-    """Every feasible path of ``path`` run with ``argv`` (None: no command line given)."""
-    entry = parse_source(path, display)
-    repo = Repository(find_root(path), entry)
+    """Every feasible path of ``path`` run with ``argv`` (None: no command line given).
+
+    ``cache``: the load's parsed files, shared with the repository scanner."""
+    cache = cache or ParseCache()
+    entry = parse_source(path, display, cache)
+    repo = Repository(find_root(path), entry, cache=cache)
     values = _override_values(overrides, entry)
     size = values.get(DATASET_SIZE)
     known_size = size.value if size is not None and isinstance(size.value, int) else None
@@ -163,7 +168,7 @@ def _modules(evaluator: Evaluator, repo: Repository) -> list[ModuleInfo]:
     found = [repo.entry]
     seen = {id(repo.entry)}
     for module in found:
-        for node in ast.walk(module.tree):
+        for node in module.of(ast.Import, ast.ImportFrom):
             for dotted, level in _imports(node):
                 ref = evaluator._import(dotted, level, module)
                 if ref.info is not None and id(ref.info) not in seen:
