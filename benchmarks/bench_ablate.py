@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "experiments" / "amharic_bpe" / "ablation.toml"
 
 
-def bare_trial(spec, cache: Path, out: Path) -> tuple[float, float, int]:
-    """Wall seconds of the whole trial, seconds inside train_step, optimizer steps."""
+def bare_trainer(spec, cache: Path, out: Path):
+    """What a user would write: the Trainer, its two eval loaders and its train loader."""
     from trainer import Trainer, TrainerArgs
 
     from harness.ablate.assets import prepare_tiny_assets
@@ -46,7 +46,6 @@ def bare_trial(spec, cache: Path, out: Path) -> tuple[float, float, int]:
     from harness.ablate.runner import seed_everything
     from harness.ablate.samples import load_samples
 
-    started = time.perf_counter()
     release = spec.scale.checkpoint_dir
     train, evals, datasets = load_samples((spec.data,))
     _, held_out, _ = load_samples((spec.held_out,))
@@ -71,6 +70,13 @@ def bare_trial(spec, cache: Path, out: Path) -> tuple[float, float, int]:
     new_language = trainer.get_eval_dataloader(evals, verbose=False)
     base_language = trainer.get_eval_dataloader(held_out, verbose=False)
     loader = trainer.get_train_dataloader(train, verbose=False)
+    return trainer, new_language, base_language, loader
+
+
+def bare_trial(spec, cache: Path, out: Path) -> tuple[float, float, int]:
+    """Wall seconds of the whole trial, seconds inside train_step, optimizer steps."""
+    started = time.perf_counter()
+    trainer, new_language, base_language, loader = bare_trainer(spec, cache, out)
     steps, in_steps = 0, 0.0
     while steps < spec.steps:
         trainer.model.train()
