@@ -3,7 +3,8 @@
 torch's CPU kernels run on an OpenMP pool whose idle threads spin between parallel
 regions by default. When the cores are shared (other workers, other jobs, a CI runner), a
 spinning thread holds a core the thread it waits for needs, and a trial step of the
-miniature model measured 5 to 15 times slower (benchmarks/bench_threads.py). The OpenMP
+miniature model measured 1.3 times slower at a load average of 4 and 5 to 15 times
+slower at 6 to 11 on 2 cores (benchmarks/bench_threads.py). The OpenMP
 runtime reads ``OMP_WAIT_POLICY`` once, when torch loads it, so this must run before the
 first ``import torch`` of the process; spawned workers inherit the environment.
 """
