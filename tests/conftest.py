@@ -47,9 +47,10 @@ def xtts_release_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def small_study(tmp_path_factory) -> str:
-    """The storage URL of one completed real ablation study (the miniature release
-    fine-tuned on the Amharic demo data: 2 arms x 2 seeds x 4 steps, both objectives),
-    shared by every test that only reads a study. See tests/ablate_fixtures.py."""
+    """The storage URL of one completed real ablation study (the miniature release, on a
+    legacy-format copy, fine-tuned on the Amharic demo data by two workers: 2 arms x 2 seeds
+    x 4 steps, both objectives), shared by every test that only reads a study and by the
+    legacy-format test. See tests/ablate_fixtures.py."""
     pytest.importorskip("TTS")
     from ablate_fixtures import run_small_study
 

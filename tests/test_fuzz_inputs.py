@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bounded_cli import Worker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from bounded_cli import Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "experiments" / "amharic_bpe"
