@@ -2,12 +2,16 @@
 
 ``write_miniature_spec`` writes a spec that fine-tunes the shipped miniature release on
 the Amharic demo data at the smallest useful size; ``run_small_study`` runs it to
-completion in a given folder (about a minute on 2 cores) and returns the storage URL.
-Tests that only read a completed study share one (the ``small_study`` fixture).
+completion in a given folder and returns the storage URL. It runs with two workers on a
+copy of the release whose model.pth is in the legacy format (which coqui rewrites in place
+on first load): the test of that case and the tests that only read a completed study share
+the one study (the ``small_study`` fixture).
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +74,45 @@ def write_miniature_spec(
     return spec
 
 
+LEGACY = "legacy-release"  # the folder, next to the storage, of the legacy-format copy
+LEGACY_SHA_ATTR = "test_legacy_model_sha256"  # its model.pth's hash before the study
+
+
 def run_small_study(folder: Path, **kwargs) -> str:
-    """Run the small miniature study to completion; return its SQLite storage URL."""
+    """Run the small miniature study to completion with two workers on a legacy-format
+    copy of the release; return its SQLite storage URL."""
+    import optuna
+
     from harness.ablate.progress import Progress
     from harness.ablate.spec import load_spec
     from harness.ablate.study import run_study
 
+    legacy = legacy_copy(folder / LEGACY)
+    before = hashlib.sha256((legacy / "model.pth").read_bytes()).hexdigest()
     url = f"sqlite:///{folder / 'studies.db'}"
-    run_study(load_spec(write_miniature_spec(folder, **kwargs)), url, progress=Progress())
+    spec = load_spec(write_miniature_spec(folder, scale=legacy, **kwargs))
+    run_study(spec, url, workers=2, progress=Progress())
+    optuna.load_study(study_name=spec.name, storage=url).set_user_attr(LEGACY_SHA_ATTR, before)
     return url
+
+
+def legacy_release(url: str) -> Path:
+    """The legacy-format copy the study of ``run_small_study`` at ``url`` ran on."""
+    return Path(url.removeprefix("sqlite:///")).parent / LEGACY
+
+
+def legacy_copy(folder: Path) -> Path:
+    """The miniature release with model.pth in the legacy format of the original XTTS v2
+    release: its "config" an XttsConfig object, pickled under the classes' old module."""
+    import pytest
+    import torch
+    from TTS.tts.configs.xtts_config import XttsConfig
+    from TTS.tts.models.xtts import _legacy_safe_globals
+
+    shutil.copytree(RELEASE, folder)
+    state = torch.load(folder / "model.pth", map_location="cpu", weights_only=True)
+    with _legacy_safe_globals():  # the classes pickle under TTS.tts.models.xtts, as then
+        torch.save({"model": state["model"], "config": XttsConfig()}, folder / "model.pth")
+    with pytest.raises(Exception, match="Weights only load failed"):
+        torch.load(folder / "model.pth", weights_only=True)
+    return folder

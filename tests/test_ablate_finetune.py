@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -76,34 +75,13 @@ def test_results_show_both_objectives_with_their_regime(small_study, capsys):
     assert "(forgetting)" in markdown and "*seeds to detect*" in markdown
 
 
-def _legacy_copy(folder: Path) -> Path:
-    """The miniature release with model.pth in the legacy format of the original XTTS v2
-    release: its "config" an XttsConfig object, pickled under the classes' old module."""
-    import torch
-    from TTS.tts.configs.xtts_config import XttsConfig
-    from TTS.tts.models.xtts import _legacy_safe_globals
-
-    shutil.copytree(RELEASE, folder)
-    state = torch.load(folder / "model.pth", map_location="cpu", weights_only=True)
-    with _legacy_safe_globals():  # the classes pickle under TTS.tts.models.xtts, as then
-        torch.save({"model": state["model"], "config": XttsConfig()}, folder / "model.pth")
-    with pytest.raises(Exception, match="Weights only load failed"):
-        torch.load(folder / "model.pth", weights_only=True)
-    return folder
-
-
-def test_two_workers_on_a_legacy_format_checkpoint_complete_every_trial(tmp_path):
+def test_two_workers_on_a_legacy_format_checkpoint_complete_every_trial(small_study):
+    """The shared study ran with two workers on a legacy-format copy of the release."""
     import optuna
+    from ablate_fixtures import LEGACY_SHA_ATTR, legacy_release
 
-    from harness.ablate.progress import Progress
-    from harness.ablate.spec import load_spec
-    from harness.ablate.study import run_study
-
-    legacy = _legacy_copy(tmp_path / "legacy-release")
-    before = _sha(legacy / "model.pth")
-    spec = load_spec(write_miniature_spec(tmp_path, seeds=1, steps=2, scale=legacy))
-    url = f"sqlite:///{tmp_path / 'studies.db'}"
-    study = run_study(spec, url, workers=2, progress=Progress())
+    study = optuna.load_study(study_name="mini", storage=small_study)
     states = [t.state for t in study.get_trials()]
-    assert states == [optuna.trial.TrialState.COMPLETE] * 2
-    assert _sha(legacy / "model.pth") == before  # the user's file is never rewritten
+    assert states == [optuna.trial.TrialState.COMPLETE] * 4
+    folder = legacy_release(small_study)
+    assert _sha(folder / "model.pth") == study.user_attrs[LEGACY_SHA_ATTR]  # never rewritten

@@ -186,7 +186,11 @@ high = 0.1
 
 
 @pytest.mark.ablate
-def test_kill_9_mid_study_then_resume_loses_no_completed_trial(tmp_path):
+def test_kill_9_in_the_first_seconds_and_mid_study_then_resume_loses_nothing(tmp_path):
+    """Real SIGKILLs of the real ``xtts-harness ablate`` process: first as soon as its study
+    exists in the storage (while it is being described), then, resumed, once a trial has
+    completed and another is running; resumed again it finishes every arm and seed, keeps
+    the completed trials, and ``results`` shows the factor's arms and verdicts."""
     pytest.importorskip("TTS")
     import optuna
     from optuna.trial import TrialState
@@ -194,18 +198,13 @@ def test_kill_9_mid_study_then_resume_loses_no_completed_trial(tmp_path):
     spec = write_spec(tmp_path, EMA_FACTOR, seeds=2, steps=6, eval_every=3)
     url = f"sqlite:///{tmp_path / 'studies.db'}"
     command = [*CLI, "ablate", str(spec), "--storage", url]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        study = _wait_for_complete_and_running(url, worker)
-    finally:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+    _run_until(command, url, _study_exists)
+    study = _run_until([*command, "--resume"], url, _complete_and_running)
     before = {t.number: t.value for t in study.get_trials(states=(TrialState.COMPLETE,))}
     killed = [t.number for t in study.get_trials(states=(TrialState.RUNNING,))]
     assert before and killed
 
-    resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True, timeout=240)
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, timeout=240)
     assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
     study = optuna.load_study(study_name="t", storage=url)
     after = {t.number: t.value for t in study.get_trials(states=(TrialState.COMPLETE,))}
@@ -217,26 +216,57 @@ def test_kill_9_mid_study_then_resume_loses_no_completed_trial(tmp_path):
     assert stale.state == TrialState.FAIL
     retries = [t for t in study.trials if t.system_attrs.get("failed_trial") == killed[0]]
     assert [t.state for t in retries] == [TrialState.COMPLETE]
+    shown = subprocess.run(
+        [*CLI, "results", "t", "--storage", url, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    summary = json.loads(shown.stdout)
+    assert summary["factors"] == [{"name": "ema", "levels": ["off", "on"]}]
+    assert [a["arm"] for a in summary["arms"]] == ["ema=off", "ema=on"]
+    assert len(summary["verdicts"]) == 1 and "ema" in summary["verdicts"][0].lower()
 
 
-def _wait_for_complete_and_running(url: str, worker: subprocess.Popen):
-    import optuna
+def _study_exists(study) -> bool:
+    return True
+
+
+def _complete_and_running(study) -> bool:
     from optuna.trial import TrialState
+
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    return TrialState.COMPLETE in states and TrialState.RUNNING in states
+
+
+def _run_until(command: list[str], url: str, reached) -> object:
+    """Start the command, poll its storage until ``reached(study)``, then kill -9 it."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        return _poll(url, worker, reached)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+
+
+def _poll(url: str, worker: subprocess.Popen, reached):
+    import optuna
 
     from harness.ablate.storage import open_storage
 
     deadline = time.time() + 180
     while time.time() < deadline:
         assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
-        time.sleep(0.5)
         try:
             study = optuna.load_study(study_name="t", storage=open_storage(url))
         except KeyError:  # the worker has not created the study yet
+            time.sleep(0.05)
             continue
-        states = [t.state for t in study.get_trials(deepcopy=False)]
-        if TrialState.COMPLETE in states and TrialState.RUNNING in states:
+        if reached(study):
             return study
-    raise AssertionError("the worker did not complete a trial in time")
+        time.sleep(0.2)
+    raise AssertionError("the worker did not reach the point to kill it in time")
 
 
 def test_a_study_cut_off_while_being_described_gets_its_factors_on_resume(tmp_path):

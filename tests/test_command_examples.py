@@ -24,6 +24,7 @@ from command_examples import ROOT, CommandExample, collect_examples
 EXAMPLES = collect_examples()
 AMHARIC = Path("experiments/amharic_bpe")
 DEMO_STORAGE = "reports/demo/ablation.db"
+BUILD_BASE_OUT = ".xtts-harness/miniature"  # `ablate build-base`'s default --out
 # What an example needs beyond the repository, by a pattern of its text. Add a row when a
 # documented command needs a file a clone does not have.
 NEEDS_STUDY = re.compile(r"\bablate\b|\bresults\b|--storage|amharic-bpe-ema-warmup")
@@ -76,6 +77,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for target, source in FILES.items():
         (root / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / source, root / target)
+    # `ablate build-base` as after its first run: its default folder holds an up-to-date
+    # build (the shipped one), so the example takes the cached path a user then sees. The
+    # build itself is tested end to end at a reduced size in test_ablate_miniature.py.
+    shutil.copytree(ROOT / release, root / BUILD_BASE_OUT)
     return root
 
 
