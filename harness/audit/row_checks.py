@@ -150,11 +150,12 @@ def _is_windows_path(path: str) -> bool:
 
 def _column_finding(item: SampleResult) -> Finding:
     sample = item.sample
-    detail = (
-        "no text column: the dataset trains on the text 'None'"
-        if sample.text_missing
-        else "extra '|' in the row: the columns after the header's are ignored"
-    )
+    if sample.text_missing:
+        detail = "no text column: the dataset trains on the text 'None'"
+    elif sample.columns < sample.expected_columns:
+        detail = "the missing columns are read as None"
+    else:
+        detail = "extra '|' in the row: the columns after the header's are ignored"
     return make(
         "A133",
         f"row has {sample.columns} columns, the header has {sample.expected_columns}; {detail}",
