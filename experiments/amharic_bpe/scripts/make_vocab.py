@@ -12,7 +12,10 @@ checkpoint's text embedding rows keep their meaning):
    least twice), appended after the release's merges with the tokens they produce:
    a multi-character token without the merge that makes it can never be produced.
 
-Usage (from the repository root):
+The extension is the harness's own (harness.ablate.miniature.vocab), the one fine-tune
+trials use, so the committed file and a trial's vocab cannot drift apart.
+
+Usage (from the repository root, with the project installed):
 
     python experiments/amharic_bpe/scripts/make_vocab.py \
         [--base harness/data/xtts_v2/vocab.json] [--data experiments/amharic_bpe/data] \
@@ -25,80 +28,21 @@ import argparse
 import csv
 import json
 import sys
-import unicodedata
 from pathlib import Path
 
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer
+
+from harness.ablate.miniature.vocab import extend, learn_merges, script_characters
 
 HERE = Path(__file__).resolve().parents[1]
 REPO = HERE.parents[1]
-LANGUAGE_TOKEN = "[am]"
-ETHIOPIC = range(0x1200, 0x1380)
-MIN_FREQUENCY = 2
-
-
-def ethiopic_characters() -> list[str]:
-    return [chr(c) for c in ETHIOPIC if unicodedata.category(chr(c)) != "Cn"]
+LANGUAGE = "am"
+LANGUAGE_TOKEN = f"[{LANGUAGE}]"
 
 
 def read_texts(csv_path: Path) -> list[str]:
     with csv_path.open(newline="", encoding="utf-8") as handle:
         return [row["text"] for row in csv.DictReader(handle, delimiter="|")]
-
-
-def learn_merges(texts: list[str], alphabet: list[str]) -> list[tuple[str, str]]:
-    """BPE merges of the text, in the order the trainer learned them (their priority)."""
-    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
-    # The XTTS vocab splits words the same way (its pre-tokenizer is Whitespace).
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    trainer = trainers.BpeTrainer(
-        vocab_size=100_000,
-        min_frequency=MIN_FREQUENCY,
-        initial_alphabet=alphabet,
-        special_tokens=[],
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(texts, trainer)
-    merges = json.loads(tokenizer.to_str())["model"]["merges"]
-    return [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in merges]
-
-
-def extend(base: dict, alphabet: list[str], merges: list[tuple[str, str]]) -> dict:
-    vocab: dict[str, int] = base["model"]["vocab"]
-    out = json.loads(json.dumps(base))  # deep copy; the base file is never modified
-    new_vocab: dict[str, int] = out["model"]["vocab"]
-    next_id = max(vocab.values()) + 1
-
-    def append(token: str) -> int:
-        nonlocal next_id
-        if token not in new_vocab:
-            new_vocab[token] = next_id
-            next_id += 1
-        return new_vocab[token]
-
-    language_id = append(LANGUAGE_TOKEN)
-    out["added_tokens"].append(
-        {
-            "id": language_id,
-            "special": True,
-            "content": LANGUAGE_TOKEN,
-            "single_word": False,
-            "lstrip": False,
-            "rstrip": False,
-            "normalized": False,
-        }
-    )
-    for char in alphabet:
-        append(char)
-    written = out["model"]["merges"]
-    as_text = isinstance(written[0], str) if written else True
-    known = {m if isinstance(m, str) else " ".join(m) for m in written}
-    for left, right in merges:
-        append(left + right)
-        if f"{left} {right}" not in known:
-            written.append(f"{left} {right}" if as_text else [left, right])
-            known.add(f"{left} {right}")
-    return out
 
 
 def verify(base: dict, out_path: Path, texts: list[str]) -> None:
@@ -117,20 +61,16 @@ def verify(base: dict, out_path: Path, texts: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--base", type=Path, default=REPO / "harness/data/xtts_v2/vocab.json"
-    )
+    parser.add_argument("--base", type=Path, default=REPO / "harness/data/xtts_v2/vocab.json")
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--out", type=Path, default=HERE / "vocab_am.json")
     args = parser.parse_args(argv)
     base = json.loads(args.base.read_text(encoding="utf-8"))
     train_texts = read_texts(args.data / "metadata_train.csv")
-    alphabet = ethiopic_characters()
+    alphabet = script_characters(LANGUAGE)
     merges = learn_merges(train_texts, alphabet)
-    extended = extend(base, alphabet, merges)
-    args.out.write_text(
-        json.dumps(extended, ensure_ascii=False, indent=4) + "\n", encoding="utf-8"
-    )
+    extended = extend(base, LANGUAGE_TOKEN, alphabet, merges)
+    args.out.write_text(json.dumps(extended, ensure_ascii=False, indent=4) + "\n", encoding="utf-8")
     all_texts = train_texts + read_texts(args.data / "metadata_eval.csv")
     verify(base, args.out, all_texts)
     size = max(extended["model"]["vocab"].values()) + 1
