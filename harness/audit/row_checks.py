@@ -152,7 +152,7 @@ def _column_finding(item: SampleResult) -> Finding:
     sample = item.sample
     if sample.text_missing:
         detail = "no text column: the dataset trains on the text 'None'"
-    elif sample.columns < sample.expected_columns:
+    elif sample.columns < (sample.expected_columns or 0):
         detail = "the missing columns are read as None"
     else:
         detail = "extra '|' in the row: the columns after the header's are ignored"
