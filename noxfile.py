@@ -17,12 +17,18 @@ RELEASE_VOCAB = "harness/data/xtts_v2/vocab.json"
 DEMO_STORAGE = f"{DEMO_REPORT}/ablation.db"  # `xtts-harness results --storage` reads it
 
 
+# One worker per core (pytest-xdist); a test file stays on one worker, so the fixtures a
+# file shares (a completed study, a trained run folder, a browser) are built once. The
+# full-size GPU test needs a GPU: `pytest -m gpu` where there is one.
+PARALLEL = ["--numprocesses", "auto", "--dist", "loadfile"]
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite, with the ablate extra (real Coqui trainer on CPU)."""
     session.install("-e", ".[ablate,dev]")
     args = session.posargs or ["-ra", "--durations=15"]
-    session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
+    session.run("pytest", *PARALLEL, "-m", "not gpu", *args, env={"PYTHONHASHSEED": "0"})
 
 
 # The inner loop: every test that needs neither torch nor a browser nor PostgreSQL, and not
@@ -39,7 +45,7 @@ def quick(session: nox.Session) -> None:
     """The torch-free tests, under a minute: core and dev extras only (no torch)."""
     session.install("-e", ".[dev]")
     args = session.posargs or ["-q", "--durations=5"]
-    session.run("pytest", *QUICK, *args, env={"PYTHONHASHSEED": "0"})
+    session.run("pytest", *PARALLEL, *QUICK, *args, env={"PYTHONHASHSEED": "0"})
 
 
 @nox.session(python=PYTHON)
