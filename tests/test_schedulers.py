@@ -55,7 +55,7 @@ def test_a_run_of_10_12_epochs_is_sampled_with_its_events_in_closed_form(after_e
     assert [e.fires_at_step for e in schedule.events] == [m * per_step for m in milestones]
     assert schedule.final_lr_ratio() == pytest.approx(0.125)
     assert schedule.first_change_fraction() == pytest.approx(50_000 * per_step / (79 * 10**12))
-    points = dict(zip(schedule.step_curve.x.tolist(), schedule.step_curve.lr.tolist(), strict=True))
+    points = dict(zip(schedule.step_curve.x, schedule.step_curve.lr, strict=True))
     first = milestones[0] * per_step
     assert points[first - 1] == BASE_LR and points[first] == BASE_LR / 2
     data = schedule.to_dict(max_points=500)
