@@ -5,6 +5,11 @@ largest relative difference from torch at any step (of the whole tabulation, ``l
 and of the bounded sample ``compute_schedule`` keeps for a run this long); exits 1 when a
 target is missed: compute_schedule at most 50 ms (median), at least 100x faster than torch,
 error <= 1e-12.
+
+Figures (2 shared cores, load from two other sessions): numpy schedulers (commit 7a46017)
+1.3 ms vs torch 16.5 s (13,052x); pure-Python schedulers 6.0 ms vs torch 12.1 s (2,016x).
+Error 0 at every step of the whole tabulation and at every sampled point, both times:
+MultiStepLR's LR is the same products of gamma, in the same order, as torch's.
 """
 
 from __future__ import annotations

@@ -7,6 +7,13 @@ fresh process; its peak memory comes from the kernel (wait4 ru_maxrss), its time
 clock. Both schedulings (per epoch and per optimizer step) are measured, alternating.
 
 Run: ``python benchmarks/bench_schedule_scale.py``. Target: both ratios at most 1.5.
+
+Figures (2 shared cores, load from two other sessions; time, memory ratios):
+
+- numpy schedulers (commit 7a46017): per epoch 0.96, 1.01; per optimizer step 0.96, 1.01
+  (100 epochs: 0.46 s, 33 MiB).
+- pure-Python schedulers: per epoch 1.00, 1.03; per optimizer step 1.08, 1.03 (100 epochs:
+  0.28 s, 18 MiB: numpy was 15 MiB of every lint's memory).
 """
 
 from __future__ import annotations

@@ -140,10 +140,13 @@ def test_explain_rules_and_baselines_document_themselves():
     assert "gokhaneraslan-head" in listed and "5cf242e" in listed
 
 
-def test_lint_cli_does_not_import_torch_tts_or_trainer():
-    heavy = ("torch", "TTS", "trainer", "deepdiff", "plotly")
+def test_lint_and_schedule_import_no_torch_tts_trainer_or_numpy():
+    # The lint path is pure Python: numpy alone was about a third of a cold lint's imports.
+    heavy = ("torch", "TTS", "trainer", "numpy", "deepdiff", "plotly")
+    per_step = ["--dataset-size", "12000", "--set", "scheduler_after_epoch=false"]
     probe = (
         f"import sys, harness.cli as c; c.main(['lint', {AFTER!r}, '--format', 'json']);"
+        f"c.main(['schedule', {AFTER!r}, *{per_step!r}, '--format', 'json']);"
         f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules])"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)

@@ -150,13 +150,13 @@ def test_context_computes_the_schedule_once() -> None:
     assert context.schedule.epochs == 10
 
 
-def test_rules_do_not_import_torch_tts_or_trainer() -> None:
+def test_rules_do_not_import_torch_tts_trainer_or_numpy() -> None:
     import subprocess
     import sys
 
     code = (
         "import sys, harness.rules as r; r.all_rules(); "
-        "print(sorted(m for m in ('torch', 'TTS', 'trainer') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'TTS', 'trainer', 'numpy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

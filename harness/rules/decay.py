@@ -26,7 +26,7 @@ from harness.rules.schedule_terms import (
     why_unit,
 )
 
-if TYPE_CHECKING:  # harness.schedule imports numpy: only when a schedule is computed
+if TYPE_CHECKING:  # harness.schedule loads every scheduler model: only once one is computed
     from harness.schedule import ScheduleEvent
 
 

@@ -17,7 +17,7 @@ from harness.plan import Plan
 from harness.plan.defaults import LATEST, load_table
 from harness.rules.base import RuleContext, fmt, number
 
-if TYPE_CHECKING:  # harness.schedule imports numpy: only when a schedule is computed
+if TYPE_CHECKING:  # harness.schedule loads every scheduler model: only once one is computed
     from harness.schedule import Schedule
 
 
@@ -143,13 +143,14 @@ def early_drop(plan: Plan, schedule: Schedule) -> str | None:
     # The LR after i scheduler steps; the first 10% ends after `horizon` of them.
     horizon = min(math.floor(EARLY * length), curve.length - 1)
     early = curve.upto(horizon)
-    peak = float(early.lr.max())
+    peak = max(early.lr)
     level = curve.value_at_or_before(horizon)
     if peak <= 0 or level / peak > HALVED:
         return None
-    reached = int(early.x[int((early.lr <= level).argmax())])  # steps until the LR got there
+    # Steps until the LR got there: the first point at or below it.
+    reached = early.x[next((i for i, lr in enumerate(early.lr) if lr <= level), 0)]
     unit = unit_name(plan)
-    start = "start" if float(curve.lr[0]) == peak else "peak"
+    start = "start" if curve.lr[0] == peak else "peak"
     return (
         f"the LR is at {ratio_text(level / peak)} of its {start} by {unit} {reached} of "
         f"{length} ({reached / length:.0%} of the run), {fmt(level)} instead of {fmt(peak)} "

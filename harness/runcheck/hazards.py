@@ -60,9 +60,9 @@ def _never_changed(run: RunCheck) -> Iterator[Finding]:
     from harness.schedule import compute_schedule
 
     described = compute_schedule(run.plan, trainer=STEPPING_TRAINER)
-    curve = described.lr_per_step
-    if curve is None:
+    if described.lr_per_step is None:
         return
+    curve = np.asarray(described.lr_per_step)
     index = alignment.optimizer_step(observed.lr_steps)
     meant = curve[index[index < len(curve)]]
     changes: np.ndarray | list[int] = np.flatnonzero(meant != meant[0]) if len(meant) else []

@@ -99,9 +99,9 @@ def compare(observed: Observed, plan: Plan, alignment: Alignment, trainer: str |
             ) -> Comparison:  # fmt: skip
     schedule = compute_schedule(plan, trainer=trainer)
     steps = observed.lr_steps
-    curve = schedule.lr_per_step
-    if curve is None or not len(steps):
+    if schedule.lr_per_step is None or not len(steps):
         return Comparison(schedule, np.zeros(0), 0, None, 0)
+    curve = np.asarray(schedule.lr_per_step)  # the schedule's array('d'), not copied
     index = alignment.optimizer_step(steps)
     inside = index < len(curve)
     predicted = np.full(len(steps), np.nan)

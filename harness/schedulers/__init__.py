@@ -4,7 +4,8 @@ Laid out like Optuna's samplers: ``base`` holds the small ``Scheduler`` base (``
 ``curve``, ``at``, ``events``, ``check``); one module per family (``multiplicative``,
 ``cosine``, ``linear``, ``coqui``); ``registry`` finds a model by the name the trainer looks
 up; ``placement`` puts a schedule into the run (the coqui Trainer's stepping rules);
-``sample`` bounds what is computed for a long run; ``result`` holds what is returned.
+``sample`` bounds what is computed for a long run; ``result`` holds what is returned;
+``vectors`` builds and scans the curves (``array('d')``) at C speed: pure Python, no numpy.
 Constructor signatures per library version are data (``harness.plan.library_facts``).
 """
 

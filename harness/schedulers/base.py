@@ -15,18 +15,21 @@ is stepped in, whatever that unit is (``harness.schedulers.placement`` puts it i
 
 ``chained`` means the scheduler is the second one of a ``SequentialLR`` behind a warmup,
 started by ``step(0)`` (its closed form at 0) instead of its constructor's initial step.
-This module imports numpy only.
+Curves are ``array('d')`` and indices any sequence of ints: the package is pure Python
+(``harness.schedulers.vectors``), so the lint path imports no numpy.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-
 from harness.plan.fields import short
+from harness.schedulers.vectors import constant, fill_segments, floats, products
 
 Params = dict[str, Any]
 REQUIRED: Any = object()  # a signature entry without a default
@@ -52,10 +55,10 @@ class Scheduler:
     name: ClassVar[str]
     signature: ClassVar[Params]  # parameter -> default (REQUIRED: none), without last_epoch
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
         raise NotImplementedError
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
         raise NotImplementedError
 
     def events(self, p: Params, chained: bool, horizon: int | None) -> list[Marker]:
@@ -71,11 +74,11 @@ class Constant(Scheduler):
     name = "constant"
     signature: ClassVar[Params] = {}
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
-        return np.full(n, base, dtype=np.float64)
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
+        return constant(base, n)
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
-        return np.full(len(index), base, dtype=np.float64)
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
+        return constant(base, len(index))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,26 +104,12 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def stepwise(n: int, first: float, hits: list[int], factors: list[float]) -> np.ndarray:
-    """LR that starts at ``first`` and is multiplied by ``factors[i]`` from step ``hits[i]`` on.
-
-    ``np.cumprod`` multiplies left to right, exactly like torch's ``lr * factor`` each step.
-    """
-    values = np.cumprod(np.array([first, *factors], dtype=np.float64))
-    return fill_segments(n, [0, *hits], values)
+def stepwise(n: int, first: float, hits: list[int], factors: list[float]) -> array:
+    """LR that starts at ``first`` and is multiplied by ``factors[i]`` from step ``hits[i]`` on."""
+    return fill_segments(n, [0, *hits], products(first, factors))
 
 
-def stepwise_at(index: np.ndarray, first: float, hits: list[int], factors: list[float]):
+def stepwise_at(index: Sequence[int], first: float, hits: list[int], factors: list[float]) -> array:
     """``stepwise`` at the given indices only."""
-    values = np.cumprod(np.array([first, *factors], dtype=np.float64))
-    return values[np.searchsorted(np.asarray(hits, dtype=np.int64), index, side="right")]
-
-
-def fill_segments(n: int, starts: list[int], values: np.ndarray) -> np.ndarray:
-    """``values[i]`` from ``starts[i]`` up to the next start (starts ascending, starts[0] 0)."""
-    if len(starts) > 64:
-        return np.repeat(values, np.diff([*starts, n]))
-    out = np.empty(n)
-    for value, lo, hi in zip(values.tolist(), starts, [*starts[1:], n], strict=True):
-        out[lo:hi] = value
-    return out
+    values = products(first, factors)
+    return floats(values[bisect.bisect_right(hits, i)] for i in index)

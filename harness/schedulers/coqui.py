@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
+from array import array
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any, ClassVar
-
-import numpy as np
 
 from harness.schedulers.base import (
     REQUIRED,
@@ -17,26 +19,31 @@ from harness.schedulers.base import (
     Params,
     ScheduleNotModelled,
     Scheduler,
-    fill_segments,
     fmt,
     is_number,
     need_number,
     short,
     whole,
 )
+from harness.schedulers.vectors import fill_segments, floats
 
 
 class NoamLR(Scheduler):
     name = "NoamLR"
     signature: ClassVar[Params] = {"warmup_steps": 0.1}
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
-        return self.at(p, base, np.arange(n), chained)
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
+        return self.at(p, base, range(n), chained)
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
         warmup = float(p["warmup_steps"])
-        step = index.astype(np.float64) + 1  # trainer.torch.NoamLR: step = last_epoch + 1
-        return base * (warmup**0.5 * np.minimum(step * warmup**-1.5, step**-0.5))
+        # trainer.torch.NoamLR: step = last_epoch + 1;
+        # base * (warmup**0.5 * min(step * warmup**-1.5, step**-0.5)), as C iterators.
+        steps = floats(map(operator.add, map(float, index), repeat(1.0)))
+        rising = map(operator.mul, steps, repeat(warmup**-1.5))
+        falling = map(operator.pow, steps, repeat(-0.5))
+        peak = map(operator.mul, repeat(warmup**0.5), map(min, rising, falling))
+        return floats(map(operator.mul, repeat(base), peak))
 
     def events(self, p: Params, chained: bool, horizon: int | None) -> list[Marker]:
         warmup = p["warmup_steps"]
@@ -53,24 +60,24 @@ class StepwiseGradualLR(Scheduler):
     name = "StepwiseGradualLR"
     signature: ClassVar[Params] = {"gradual_learning_rates": REQUIRED}
 
-    def _segments(self, p: Params, base: float, chained: bool) -> tuple[list[int], np.ndarray]:
+    def _segments(self, p: Params, base: float, chained: bool) -> tuple[list[int], list[float]]:
         thresholds, rates = _pairs(p)
         if chained:  # _get_closed_form_lr: the most recent threshold <= 0, clamped to the first
             first = rates[max(0, min(bisect.bisect_right(thresholds, 0) - 1, len(rates) - 1))]
         else:  # get_lr at last_epoch 0: jumps only when last_epoch equals a threshold
             first = rates[thresholds.index(0)] if 0 in thresholds else base
         hits = sorted({int(t) for t in thresholds if whole(t) and t >= 1})
-        values = np.array([float(first)] + [float(rates[thresholds.index(t)]) for t in hits])
+        values = [float(first)] + [float(rates[thresholds.index(t)]) for t in hits]
         return hits, values
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
         hits, values = self._segments(p, base, chained)
         kept = [h for h in hits if h < n]
         return fill_segments(n, [0, *kept], values[: len(kept) + 1])
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
         hits, values = self._segments(p, base, chained)
-        return values[np.searchsorted(np.asarray(hits, dtype=np.int64), index, side="right")]
+        return floats(values[bisect.bisect_right(hits, i)] for i in index)
 
     def events(self, p: Params, chained: bool, horizon: int | None) -> list[Marker]:
         markers = []

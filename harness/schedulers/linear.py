@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import operator
+from array import array
+from collections.abc import Sequence
+from itertools import repeat
 from typing import ClassVar
-
-import numpy as np
 
 from harness.plan.fields import short
 from harness.schedulers.base import (
@@ -18,31 +21,35 @@ from harness.schedulers.base import (
     stepwise_at,
     whole,
 )
+from harness.schedulers.vectors import constant, floats, running_product
 
 
 class LinearLR(Scheduler):
     name = "LinearLR"
     signature: ClassVar[Params] = {"start_factor": 1.0 / 3, "end_factor": 1.0, "total_iters": 5}
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
         start, end, total = p["start_factor"], p["end_factor"], p["total_iters"]
-        out = np.empty(n)
         if not n:
-            return out
-        ramp = np.arange(1, min(n, int(total) + 1) if whole(total) else n)
-        ramp = ramp[ramp <= total]
-        out[0] = self._first(p, base, chained)
+            return floats()
+        # The steps t = 1, 2, ... <= total_iters that still change the LR.
+        ramp = max(0, min(n - 1, math.floor(total)))
         # torch: lr * (1.0 + (end - start) / (total * start + (t - 1) * (end - start)))
-        out[1 : len(ramp) + 1] = 1.0 + (end - start) / (total * start + (ramp - 1) * (end - start))
-        np.cumprod(out[: len(ramp) + 1], out=out[: len(ramp) + 1])
-        out[len(ramp) + 1 :] = out[len(ramp)]
+        slope = end - start
+        below = map(
+            operator.add, repeat(total * start), map(operator.mul, range(ramp), repeat(slope))
+        )
+        factors = map(operator.add, repeat(1.0), map(operator.truediv, repeat(slope), below))
+        head = floats(running_product(self._first(p, base, chained), factors))
+        out = constant(head[-1], n)
+        out[: len(head)] = head
         return out
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
         start, end, total = p["start_factor"], p["end_factor"], p["total_iters"]
         if total <= 0:
-            return np.full(len(index), self._first(p, base, chained))
-        return base * (start + (end - start) * np.minimum(total, index) / total)
+            return constant(self._first(p, base, chained), len(index))
+        return floats(base * (start + (end - start) * min(total, i) / total) for i in index)
 
     def _first(self, p: Params, base: float, chained: bool) -> float:
         start, end, total = p["start_factor"], p["end_factor"], p["total_iters"]
@@ -79,12 +86,12 @@ class ConstantLR(Scheduler):
         lifted = whole(total) and total >= 1
         return first, [int(total)] if lifted else [], [1.0 / factor] if lifted and factor else []
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
         first, hits, factors = self._lifted(p, base, chained, n)
         return stepwise(n, first, hits, factors)
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
-        n = int(index.max()) + 1 if len(index) else 0
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
+        n = max(index) + 1 if len(index) else 0
         return stepwise_at(index, *self._lifted(p, base, chained, n))
 
     def _lifted(self, p: Params, base: float, chained: bool, n: int) -> tuple[float, list, list]:
@@ -112,17 +119,17 @@ class ConstantLR(Scheduler):
             )
 
 
-def warmup_head(start_factor: float, length: int, base: float, n: int) -> np.ndarray:
+def warmup_head(start_factor: float, length: int, base: float, n: int) -> array:
     """The warmup LinearLR(start_factor, 1.0, length) for its first ``n`` steps."""
     params = {"start_factor": start_factor, "end_factor": 1.0, "total_iters": length}
     return LinearLR().curve(params, base, n, False)
 
 
-def warmup_head_at(start_factor: float, length: int, base: float, index: np.ndarray):
+def warmup_head_at(start_factor: float, length: int, base: float, index: Sequence[int]) -> array:
     params = {"start_factor": start_factor, "end_factor": 1.0, "total_iters": length}
     return LinearLR().at(params, base, index, False)
 
 
-def linear_factor(start: float, length: int, index: np.ndarray) -> np.ndarray:
+def linear_factor(start: float, length: int, index: Sequence[int]) -> list[float]:
     """LinearLR's closed-form factor at optimizer steps ``index`` (1 from ``length`` on)."""
-    return start + (1.0 - start) * np.minimum(index, length) / length
+    return [start + (1.0 - start) * min(i, length) / length for i in index]

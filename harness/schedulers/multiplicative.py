@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import itertools
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, ClassVar
-
-import numpy as np
 
 from harness.plan.fields import short
 from harness.schedulers.base import (
@@ -21,6 +22,7 @@ from harness.schedulers.base import (
     stepwise_at,
     whole,
 )
+from harness.schedulers.vectors import blocks, floats, power, products, running_product
 
 
 class MultiStepLR(Scheduler):
@@ -37,12 +39,12 @@ class MultiStepLR(Scheduler):
         hits = sorted(int(m) for m in counts if whole(m) and m >= 1)
         return first, hits, counts
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
         first, hits, counts = self._first_and_hits(p, chained)
         hits = [h for h in hits if h < n]
         return stepwise(n, base * first, hits, [p["gamma"] ** counts[m] for m in hits])
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
         first, hits, counts = self._first_and_hits(p, chained)
         return stepwise_at(index, base * first, hits, [p["gamma"] ** counts[m] for m in hits])
 
@@ -69,15 +71,20 @@ class StepLR(Scheduler):
     name = "StepLR"
     signature: ClassVar[Params] = {"step_size": REQUIRED, "gamma": 0.1}
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
-        size, gamma = int(p["step_size"]), p["gamma"]
-        factors = np.full((n - 1) // size + 1 if n else 0, float(gamma))
-        if len(factors):
-            factors[0] = base  # chained: base * gamma ** (0 // step_size) == base as well
-        return np.repeat(np.cumprod(factors), size)[:n]
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
+        size, gamma = int(p["step_size"]), float(p["gamma"])
+        if not n:
+            return floats()
+        # chained: base * gamma ** (0 // step_size) == base as well
+        decays = (n - 1) // size
+        if size == 1:
+            return floats(running_product(float(base), itertools.repeat(gamma, decays)))
+        values = products(float(base), itertools.repeat(gamma, decays))
+        return blocks(values, [size] * decays + [n - size * decays])
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
-        return base * float(p["gamma"]) ** (index // int(p["step_size"]))
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
+        size, gamma = int(p["step_size"]), float(p["gamma"])
+        return floats(base * power(gamma, i // size) for i in index)
 
     def events(self, p: Params, chained: bool, horizon: int | None) -> list[Marker]:
         size = int(p["step_size"])
@@ -96,15 +103,15 @@ class ExponentialLR(Scheduler):
     name = "ExponentialLR"
     signature: ClassVar[Params] = {"gamma": REQUIRED}
 
-    def curve(self, p: Params, base: float, n: int, chained: bool) -> np.ndarray:
-        values = np.full(n, float(p["gamma"]))
-        if n:
-            values[0] = base  # torch keeps the LR at construction (and base * gamma**0 chained)
-        return np.cumprod(values, out=values)
+    def curve(self, p: Params, base: float, n: int, chained: bool) -> array:
+        if not n:
+            return floats()
+        # torch keeps the LR at construction (and base * gamma**0 chained)
+        return floats(running_product(float(base), itertools.repeat(float(p["gamma"]), n - 1)))
 
-    def at(self, p: Params, base: float, index: np.ndarray, chained: bool) -> np.ndarray:
-        with np.errstate(under="ignore", over="ignore"):
-            return base * float(p["gamma"]) ** index.astype(np.float64)
+    def at(self, p: Params, base: float, index: Sequence[int], chained: bool) -> array:
+        gamma = float(p["gamma"])
+        return floats(base * power(gamma, float(i)) for i in index)
 
     def check(self, p: Params) -> None:
         need_number("gamma", p["gamma"])

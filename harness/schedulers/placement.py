@@ -30,10 +30,11 @@ from the closed forms (``harness.schedulers.sample``). Events are closed forms t
 
 from __future__ import annotations
 
+import operator
+from array import array
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
-
-import numpy as np
 
 from harness.plan.fields import short
 from harness.plan.model import Plan, SchedulerSpec
@@ -49,6 +50,7 @@ from harness.schedulers.result import (
     unit_words,
 )
 from harness.schedulers.sample import TABULATE_LIMIT, Curve, sample_indices, tabulated
+from harness.schedulers.vectors import constant, floats, repeat_each
 
 # Trainers whose train_epoch never calls step() on a single optimizer's per-epoch scheduler
 # (pinned against the installed trainer by tests/test_schedule.py).
@@ -120,14 +122,14 @@ def _fill(schedule: Schedule, plan: Plan, spec: SchedulerSpec) -> None:
         if total <= TABULATE_LIMIT:
             steps = lr_curve(spec, total, warmup_start_factor=start_factor)
             schedule.lr_per_step = steps
-            schedule.lr_per_epoch = steps[::per_epoch].copy()
+            schedule.lr_per_epoch = steps[::per_epoch]
             schedule.step_curve = tabulated(steps)
             schedule.epoch_curve = tabulated(schedule.lr_per_epoch)
             return
         x = sample_indices(total, marks)
         schedule.step_curve = Curve(x, lr_at(spec, x, warmup_start_factor=start_factor), total)
         x_epoch = sample_indices(epochs, [e.fires_at_epoch for e in schedule.events])
-        lr = lr_at(spec, x_epoch * per_epoch, warmup_start_factor=start_factor)
+        lr = lr_at(spec, [i * per_epoch for i in x_epoch], warmup_start_factor=start_factor)
         schedule.epoch_curve = Curve(x_epoch, lr, epochs)
 
 
@@ -138,14 +140,14 @@ def _fill_per_epoch(
     epochs, per_epoch, total = schedule.epochs, schedule.steps_per_epoch, schedule.total_steps
     assert epochs is not None
 
-    def epoch_lr(index: np.ndarray) -> np.ndarray:
+    def epoch_lr(index: Sequence[int]) -> array:
         if frozen:  # only the constructor's initial step ever runs
-            return np.full(len(index), lr_curve(spec, 1, warmup_start_factor=start_factor)[0])
+            return constant(lr_curve(spec, 1, warmup_start_factor=start_factor)[0], len(index))
         return lr_at(spec, index, warmup_start_factor=start_factor)
 
     if epochs <= TABULATE_LIMIT:
         if frozen:
-            table = epoch_lr(np.zeros(epochs, dtype=np.int64))
+            table = epoch_lr(range(epochs))
         else:
             table = lr_curve(spec, epochs, warmup_start_factor=start_factor)
         schedule.lr_per_epoch = table
@@ -156,19 +158,22 @@ def _fill_per_epoch(
     if per_epoch is None or total is None:
         return
     if schedule.lr_per_epoch is not None and total <= TABULATE_LIMIT:
-        steps = np.repeat(schedule.lr_per_epoch, per_epoch)
+        steps = repeat_each(schedule.lr_per_epoch, per_epoch)
         if step_warmup:
-            head = np.arange(min(step_warmup, len(steps)))
-            steps[: len(head)] *= linear_factor(start_factor, step_warmup, head)
-            schedule.lr_per_epoch = steps[::per_epoch].copy()
+            head = range(min(step_warmup, len(steps)))
+            factors = linear_factor(start_factor, step_warmup, head)
+            steps[: len(head)] = floats(map(operator.mul, steps[: len(head)], factors))
+            schedule.lr_per_epoch = steps[::per_epoch]
             schedule.epoch_curve = tabulated(schedule.lr_per_epoch)
         schedule.lr_per_step = steps
         schedule.step_curve = tabulated(steps)
         return
     x = sample_indices(total, [e.fires_at_step for e in schedule.events])
-    lr = epoch_lr(x // per_epoch)
+    lr = epoch_lr([i // per_epoch for i in x])
     if step_warmup:
-        lr = lr * np.where(x < step_warmup, linear_factor(start_factor, step_warmup, x), 1.0)
+        warm = [i for i in x if i < step_warmup]  # x ascends: the warmup is its head
+        factors = linear_factor(start_factor, step_warmup, warm)
+        lr[: len(warm)] = floats(map(operator.mul, lr[: len(warm)], factors))
     schedule.step_curve = Curve(x, lr, total)
 
 

@@ -9,9 +9,9 @@ when ``spec.warmup_steps`` > 0 (the base starts at the milestone through ``step(
 from __future__ import annotations
 
 import difflib
+from array import array
+from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
 
 from harness.plan.fields import cut, short
 from harness.plan.library_facts import library_facts
@@ -90,7 +90,7 @@ def resolve(spec: SchedulerSpec) -> tuple[Scheduler, Params]:
 
 def lr_curve(
     spec: SchedulerSpec, n_steps: int, *, warmup_start_factor: float = WARMUP_START_FACTOR
-) -> np.ndarray:
+) -> array:
     """The LR after 0..n_steps-1 calls of ``scheduler.step()``, as torch produces it.
 
     Ignores ``spec.after_epoch``: the unit is whatever the scheduler is stepped in. An unknown
@@ -105,24 +105,22 @@ def lr_curve(
     head = warmup_head(warmup_start_factor, warmup, base, min(n, warmup))
     if n <= warmup:
         return head
-    return np.concatenate([head, model.curve(params, base, n - warmup, True)])
+    return head + model.curve(params, base, n - warmup, True)
 
 
 def lr_at(
-    spec: SchedulerSpec, index: np.ndarray, *, warmup_start_factor: float = WARMUP_START_FACTOR
-) -> np.ndarray:
+    spec: SchedulerSpec, index: Sequence[int], *, warmup_start_factor: float = WARMUP_START_FACTOR
+) -> array:
     """The LR after ``index`` scheduler steps, for each index, from closed forms."""
-    index = np.asarray(index, dtype=np.int64)
+    steps = [int(i) for i in index]
     base = 1.0 if spec.base_lr is None else float(spec.base_lr)
     model, params = resolve(spec)
     warmup = int(spec.warmup_steps)
     if warmup <= 0:
-        return model.at(params, base, index, False)
-    out = np.empty(len(index))
-    head = index < warmup
-    out[head] = warmup_head_at(warmup_start_factor, warmup, base, index[head])
-    out[~head] = model.at(params, base, index[~head] - warmup, True)
-    return out
+        return model.at(params, base, steps, False)
+    head = iter(warmup_head_at(warmup_start_factor, warmup, base, [i for i in steps if i < warmup]))
+    rest = iter(model.at(params, base, [i - warmup for i in steps if i >= warmup], True))
+    return array("d", [next(head) if i < warmup else next(rest) for i in steps])
 
 
 def _model_name(name: Any) -> str:

@@ -4,11 +4,10 @@ left undecided."""
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from harness.schedulers.sample import Curve, keep_points
 
@@ -85,7 +84,8 @@ class Schedule:
 
     ``lr_per_epoch`` / ``lr_per_step`` are whole tabulations, given when the run has at most
     ``TABULATE_LIMIT`` of them; ``epoch_curve`` / ``step_curve`` are always given when the LR
-    can be drawn: the whole tabulation, or a bounded sample of a longer run.
+    can be drawn: the whole tabulation, or a bounded sample of a longer run. Tabulations are
+    ``array('d')``: ``numpy.asarray(schedule.lr_per_step)`` reads one without a copy.
     """
 
     plan_name: str
@@ -95,8 +95,8 @@ class Schedule:
     epochs: int | None
     steps_per_epoch: int | None  # optimizer steps per epoch; None when the dataset size is unknown
     total_steps: int | None
-    lr_per_epoch: np.ndarray | None  # LR in effect during each epoch (step units: at its 1st step)
-    lr_per_step: np.ndarray | None  # LR at each optimizer step 0..total_steps-1
+    lr_per_epoch: array | None  # LR in effect during each epoch (step units: at its 1st step)
+    lr_per_step: array | None  # LR at each optimizer step 0..total_steps-1
     events: list[ScheduleEvent]
     undecided: list[str]
     notes: list[str] = field(default_factory=list)  # decided facts worth telling (trainer quirks)
@@ -125,7 +125,7 @@ class Schedule:
         start = 1.0 if self.base_lr is None else self.base_lr
         if curve is None or len(curve.lr) == 0 or start == 0:
             return None
-        return float(curve.lr[-1]) / start
+        return curve.lr[-1] / start
 
     def lr_at_fractions(self, fractions: Sequence[float]) -> list[float]:
         """The LR at the start, at each fraction of the run (the value in effect there), and
@@ -137,13 +137,13 @@ class Schedule:
             curve.value_at_or_before(min(curve.length - 1, int(f * curve.length)))
             for f in fractions
         ]
-        return [float(curve.lr[0]), *map(float, inner), float(curve.lr[-1])]
+        return [curve.lr[0], *inner, curve.lr[-1]]
 
     def initial_lr(self) -> float | None:
         """The LR of the first epoch (the configured lr when no curve can be drawn)."""
         if self.epoch_curve is None or len(self.epoch_curve.lr) == 0:
             return self.base_lr
-        return float(self.epoch_curve.lr[0])
+        return self.epoch_curve.lr[0]
 
     def to_dict(self, max_points: int = 2000) -> dict[str, Any]:
         """JSON-safe summary; the curve is downsampled to ``max_points``, keeping change points."""
@@ -153,16 +153,15 @@ class Schedule:
         if self.step_curve is not None:
             curve = self.step_curve
             keep = keep_points(curve, max_points)
-            x_step = curve.x[keep].tolist()
-            x_epoch = (
-                (curve.x[keep] / self.steps_per_epoch).tolist() if self.steps_per_epoch else []
-            )
-            lr = _json_floats(curve.lr[keep])
+            x_step = [curve.x[i] for i in keep]
+            per_epoch = self.steps_per_epoch
+            x_epoch = [float(x) / per_epoch for x in x_step] if per_epoch else []
+            lr = _json_floats([curve.lr[i] for i in keep])
         elif self.epoch_curve is not None:
             curve = self.epoch_curve
             keep = keep_points(curve, max_points)
-            x_epoch = curve.x[keep].astype(float).tolist()
-            lr = _json_floats(curve.lr[keep])
+            x_epoch = [float(curve.x[i]) for i in keep]
+            lr = _json_floats([curve.lr[i] for i in keep])
         return {
             "plan": self.plan_name,
             "scheduler": self.scheduler,
@@ -204,5 +203,5 @@ def _json_number(value: Any) -> Any:
     return value if isinstance(value, (int, float)) or value is None else str(value)
 
 
-def _json_floats(values: np.ndarray) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values.tolist()]
+def _json_floats(values: Sequence[float]) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values]
