@@ -74,6 +74,16 @@ class Module:
         """The nodes of these types, in walk order."""
         return self.parsed.of(*types)
 
+    def mentions(self, *names: str) -> bool:
+        """Whether the file may use one of these identifiers: a finder skips a module that
+        cannot hold what it looks for without walking it. Exact for ASCII text; other text
+        always may (Python folds identifiers to NFKC: ``ｆｐ16`` is ``fp16``)."""
+        return not self.parsed.ascii or any(name in self.parsed.text for name in names)
+
+    def mentions_folded(self, *words: str) -> bool:
+        """``mentions`` for lower-case ``words`` found in identifiers whatever their case."""
+        return not self.parsed.ascii or any(word in self.parsed.folded for word in words)
+
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parsed.parents.get(id(node))
 
@@ -180,6 +190,8 @@ def _source(module: Module, node: ast.AST, what: str) -> Source:
 
 def _tokenizer(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
+        if not module.mentions("preprocess_text", "setattr"):
+            continue
         for node in module.of(ast.Assign, ast.AnnAssign, ast.Call):
             if _patches_tokenizer(node):
                 text = "VoiceBpeTokenizer.preprocess_text patched"
@@ -256,6 +268,8 @@ def _inner(module: Module, node: ast.AST) -> bool:
 def _freezing_scopes(module: Module) -> list[ast.AST]:
     """Functions (or the module) that set ``requires_grad`` False."""
     scopes: list[ast.AST] = []
+    if not module.mentions("requires_grad"):
+        return scopes
     for node in module.of(ast.Assign, ast.Call):
         if _freezes(node):
             scope = next(
@@ -321,7 +335,7 @@ def _from_root(chain: list[str]) -> str | None:
 
 
 def _clipping(modules: list[Module], root: Path) -> list[Setting]:
-    for module in modules:
+    for module in (m for m in modules if m.mentions(*CLIP_CALLS)):
         for node in module.calls:
             if call_name(node) not in CLIP_CALLS:
                 continue
@@ -378,14 +392,18 @@ def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
 
 
 def _extras(modules: list[Module], root: Path) -> list[Setting]:
-    reach = Reach(modules)
+    reach: Reach | None = None  # built for the first helper call found
     out: list[Setting] = []
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
+        word = prefix.rsplit(".", 1)[1]
         for module in modules:
+            if not (module.mentions(*names) or module.mentions_folded(word)):
+                continue
             for node in module.calls:
                 if call_name(node) not in names and not _helper(node, prefix):
                     continue
+                reach = reach or Reach(modules)
                 value = reach.reached(module, node)
                 if value is not None:
                     what = f"{ast.unparse(node)[:60]} {'runs' if value else 'never runs'}"
@@ -410,7 +428,7 @@ def _helper(node: ast.AST, prefix: str) -> bool:
 
 def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
     defined: list[tuple[str, Any, str, Source]] = []
-    for module in modules:
+    for module in (m for m in modules if m.mentions_folded(*SETTING_NAMES)):
         for node in module.of(ast.Assign, ast.AnnAssign):
             for name, value in literal_assignments(node):
                 key = SETTING_NAMES.get(name.lower())
@@ -418,7 +436,8 @@ def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
                     defined.append((name, value, key, _source(module, node, name)))
     if not defined:
         return []
-    used = _used_names(modules)
+    names = [name for name, _, _, _ in defined]
+    used = _used_names([m for m in modules if m.mentions(*names)])  # only these names count
     dead = [
         {"name": name, "value": value, "key": key, "where": f"{src.file}:{src.line}"}
         for name, value, key, src in defined
