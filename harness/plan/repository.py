@@ -114,14 +114,15 @@ def scan_repository(script: Path, root: Path, cache: ParseCache | None = None) -
 
 
 def _modules(script: Path, root: Path, cache: ParseCache) -> list[Module]:
+    """``script`` and the modules it imports, transitively (``root``: resolved)."""
     seen: dict[Path, Module] = {}
     queue = [script]
     while queue:
         path = queue.pop(0)
-        resolved = path.resolve()
-        if resolved in seen or not _inside(resolved, root):
+        resolved = cache.resolve(path)
+        if resolved in seen or not resolved.is_relative_to(root):
             continue
-        module = _parse(path, root, cache)
+        module = _parse(path, str(resolved.relative_to(root)), cache)
         if module is None:
             continue
         seen[resolved] = module
@@ -137,11 +138,7 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _parse(path: Path, root: Path, cache: ParseCache) -> Module | None:
-    try:
-        display = str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        display = path.name
+def _parse(path: Path, display: str, cache: ParseCache) -> Module | None:
     try:
         parsed = cache.parse(path, display)  # bytes: BOM and coding cookie
     except HarnessError:

@@ -131,11 +131,20 @@ class ParseCache:
 
     def __init__(self) -> None:
         self._files: dict[Path, ParsedFile] = {}
+        self._resolved: dict[Path, Path] = {}
+
+    def resolve(self, path: Path) -> Path:
+        """``path.resolve()``, once per path a reader asks for in this load (each costs a
+        system call per folder on the way)."""
+        found = self._resolved.get(path)
+        if found is None:
+            found = self._resolved[path] = path.resolve()
+        return found
 
     def parse(self, path: Path, display: str) -> ParsedFile:
         """``path`` parsed; a file CPython cannot compile (or not read) is a HarnessError
         naming ``display``. Failures are not kept: each asker gets its own message."""
-        key = path.resolve()
+        key = self.resolve(path)
         found = self._files.get(key)
         if found is None:
             found = self._files[key] = parse_file(path, display)
