@@ -23,8 +23,9 @@ from packaging.specifiers import SpecifierSet
 
 # PEP 508: a name (or extra) starts and ends with a letter or digit.
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-# A line packaging would read as just these parts: no spaces, markers, URLs or ranges.
-SIMPLE_REQUIREMENT = re.compile(
+# A line packaging would read as just these parts: no spaces, markers, URLs or ranges
+# (text: re compiles it on first use, not at every import).
+SIMPLE_REQUIREMENT = (
     rf"({_NAME})(?:\[({_NAME}(?:,{_NAME})*)\])?"  # name, extras
     r"(==[0-9]+(?:\.[0-9]+)*)?"  # one exact release
 )
@@ -98,7 +99,7 @@ def parse_line(text: str, path: Path, line: int | None) -> Pin | None:
     text = text.strip()
     if not text or text.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
         return None  # comments, options, URLs and local paths name no version we can read
-    simple = SIMPLE_REQUIREMENT.fullmatch(text)
+    simple = re.fullmatch(SIMPLE_REQUIREMENT, text)
     return _simple_pin(simple, path, line) if simple else _packaging_pin(text, path, line)
 
 
