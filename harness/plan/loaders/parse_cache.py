@@ -17,7 +17,7 @@ import ast
 import io
 import tokenize
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -120,10 +120,15 @@ class ParsedFile:
         self._nodes = nodes
 
 
-@cache
-def _statement_fields(kind: type) -> tuple[str, ...]:
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _statement_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     """The fields of ``kind`` that may hold statements, in field order."""
-    return tuple(name for name in kind._fields if name in _STATEMENT_LISTS)
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple(name for name in kind._fields if name in _STATEMENT_LISTS)
+    return found
 
 
 class ParseCache:
