@@ -17,14 +17,15 @@ PYTHONDONTWRITEBYTECODE unset; 63 KB repository):
   0.681 s vs 10.72 s (15.7x). The TTS import between lints moves the lint median by
   +-0.1 s, more than the change: paired, alternating cold lints of one repository without
   it (11-15 rounds, measured three times) give medians 0.651 -> 0.524 s, 0.687 -> 0.552 s and
-  0.600 -> 0.513 s (CPU time 0.644 -> 0.520 s).
+  0.600 -> 0.513 s (CPU time 0.644 -> 0.520 s); later, 0.766 -> 0.658 s.
 - In one process (imports preloaded, cProfile total of ``load_candidates``, minimum of 9):
-  reading the script and its repository 183 ms -> 91 ms. Where it came from: imports are
-  found from the statement tree alone and the repository finders skip, by an exact text
-  test, modules that cannot hold the names they look for (no walk of the 8 helper modules
-  at all; the whole lint, profiled in one process, 0.31 s -> 0.14 s); bare and ``name==X.Y`` requirement lines no longer
-  import packaging's requirement parser, markers and platform tags (about 20 ms of
-  imports); one ``resolve()`` per path per load.
+  reading the script and its repository 183 ms -> 91 ms (192 -> 83 in a later run).
+  Where it came from: imports are found from the statement tree alone and the repository
+  finders skip, by an exact text test, modules that cannot hold the names they look for
+  (the 8 helper modules are never walked; the whole lint, profiled in one process,
+  0.31 s -> 0.14 s); bare and ``name==X.Y`` requirement lines no longer import
+  packaging's requirement parser, markers and platform tags (about 20 ms of imports);
+  one ``resolve()`` per path per load.
 
 What is left (``python -X importtime``, cProfile): numpy, about a third of the imports,
 which the curves need (``--format json`` and rule S102 read them); ``ast.parse`` of the
