@@ -10,7 +10,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.plan.load import load_plans
-from harness.plan.loaders.parse_cache import ParseCache
+from harness.plan.loaders.parse_cache import ParseCache, ParsedFile
 
 TRAIN = """
 import os
@@ -86,3 +86,58 @@ def test_nodes_come_in_ast_walk_order_with_their_parents(tmp_path: Path) -> None
     assert parsed.of(ast.Call) == [n for n in walked if isinstance(n, ast.Call)]
     mixed = parsed.of(ast.Assign, ast.Call, ast.stmt)  # base classes select as isinstance does
     assert mixed == [n for n in walked if isinstance(n, (ast.Assign, ast.Call, ast.stmt))]
+
+
+EVERY_STATEMENT_HOLDER = """
+import a
+def f():
+    import b
+    class C:
+        import c
+    try:
+        import d
+    except E:
+        import e
+    else:
+        import f
+    finally:
+        import g
+    for x in y:
+        import h
+    else:
+        import i
+    while x:
+        import j
+    with x:
+        from . import k
+    match x:
+        case 1:
+            import l
+    if x:
+        import m
+    else:
+        import n
+async def g():
+    async for x in y:
+        import o
+    async with x:
+        import p
+try:
+    pass
+except* E:
+    import q
+lam = lambda: 1 if x else 2
+"""
+
+
+def test_statements_alone_come_in_ast_walk_order() -> None:
+    """Selecting statement types walks only the statement tree: the same nodes, in the same
+    order, as the whole walk; on a file with every kind of statement body and on the
+    harness's own modules."""
+    root = Path(__file__).resolve().parents[1] / "harness"
+    sources = [EVERY_STATEMENT_HOLDER, *(p.read_text("utf-8") for p in root.rglob("*.py"))]
+    for text in sources:
+        tree = ast.parse(text)
+        for types in ((ast.Import, ast.ImportFrom), (ast.stmt,), (ast.FunctionDef, ast.If)):
+            walked = [n for n in ast.walk(tree) if isinstance(n, types)]
+            assert ParsedFile(text, tree).of(*types) == walked

@@ -140,3 +140,32 @@ def test_a_module_linked_from_outside_the_root_is_not_read(tmp_path: Path) -> No
     (repo / "patch.py").symlink_to(outside)
     (repo / "train.py").write_text("import patch\n")
     assert "tokenizer" not in {s.key for s in scan_repository(repo / "train.py", repo)}
+
+
+def test_names_are_found_across_modules_and_in_any_unicode_spelling(tmp_path: Path) -> None:
+    """A module is skipped only when it cannot hold the name: Python reads ``ｒequires_grad``
+    (a full-width letter) as ``requires_grad``, and so does the scan."""
+    facts = _scan(
+        tmp_path,
+        """
+        from helpers import setup_ema, freeze
+        from settings import MAX_GRAD_NORM
+        USE_EMA = False
+        if USE_EMA:
+            setup_ema(model)
+        freeze(model)
+        config = GPTTrainerConfig(grad_clip=ＭAX_GRAD_NORM)
+        """,
+        helpers="""
+        def setup_ema(model):
+            return AveragedModel(model)
+
+        def freeze(model):
+            for p in model.xtts.mel_encoder.parameters():
+                p.ｒequires_grad = False
+        """,
+        settings="MAX_GRAD_NORM = 0.5\nGRAD_CLIP_NORM = 1.0\n",
+    )
+    assert facts["extras.ema.enabled"].value is False  # its only call site is switched off
+    assert facts["extras.freeze.modules"].value == ["xtts.mel_encoder"]
+    assert [d["name"] for d in facts["extras.dead_settings"].value] == ["GRAD_CLIP_NORM"]

@@ -136,13 +136,23 @@ class Reach:
     MAX_DEPTH = 4
 
     def __init__(self, modules: list[Module]):
+        self.modules = modules
         self.constants = {**constants_of(modules), "__name__": "__main__"}
-        self.calls: dict[str, list[tuple[Module, ast.AST]]] = {}
-        for module in modules:
-            for node in module.calls:
-                name = call_name(node)
-                if name:
-                    self.calls.setdefault(name, []).append((module, node))
+        self._calls: dict[str, list[tuple[Module, ast.AST]]] = {}
+
+    def calls(self, name: str) -> list[tuple[Module, ast.AST]]:
+        """The calls of ``name`` (``f(...)``, ``x.f(...)``) in the modules, in order; only
+        modules that mention the name are walked."""
+        found = self._calls.get(name)
+        if found is None:
+            found = self._calls[name] = [
+                (module, node)
+                for module in self.modules
+                if module.mentions(name)
+                for node in module.calls
+                if call_name(node) == name
+            ]
+        return found
 
     def reached(self, module: Module, node: ast.AST, depth: int = 0) -> bool | None:
         """True, False, or None (a test that cannot be decided)."""
@@ -163,7 +173,7 @@ class Reach:
     def _called(self, module: Module, function: ast.FunctionDef, depth: int) -> bool | None:
         sites = [
             (m, c)
-            for m, c in self.calls.get(function.name, [])
+            for m, c in self.calls(function.name)
             if function not in m.ancestors(c)  # a recursive call says nothing
         ]
         if not sites:

@@ -193,7 +193,7 @@ def _pinned(reading: LibraryReading, pins: list[Pin], root: Path) -> None:
     tts = next((by_name[n] for n in TTS_NAMES if n in by_name), None)
     tts_version = None
     if tts is not None and "tts_library" not in reading.facts:
-        tts_version = newest(tts.name, tts.requirement.specifier)
+        tts_version = newest(tts.name, tts.specifier)
         if tts_version is not None:
             name = f"{_DISPLAY[tts.name]} {tts_version}"
             why = _resolved_why(tts, tts_version)
@@ -237,7 +237,7 @@ def _pinned_trainer(
         return
     own = next((by_name[n] for n in TRAINER_NAMES if n in by_name), None)
     if own is not None:
-        version = newest(own.name, own.requirement.specifier)
+        version = newest(own.name, own.specifier)
         if version is not None:
             name = f"{_DISPLAY.get(own.name, own.name)} {version}"
             reading.put(
@@ -275,7 +275,7 @@ def _pinned_torch(
     pin = by_name.get(package)
     key = f"{package}_version"
     if pin is not None:
-        version = newest(package, pin.requirement.specifier)
+        version = newest(package, pin.specifier)
         if version is not None:
             reading.put(key, version, _where(pin.file, root, pin.line, _resolved_why(pin, version)))
         return
@@ -294,15 +294,13 @@ def _extras_installed(pins: list[Pin]) -> set[str]:
     """Packages an extra pulls in: ``coqui-tts[codec]`` installs torchcodec."""
     names: set[str] = set()
     for pin in pins:
-        if pin.name == "coqui-tts" and pin.requirement.extras & {"codec", "codec-cuda", "all"}:
+        if pin.name == "coqui-tts" and pin.extras & {"codec", "codec-cuda", "all"}:
             names.add("torchcodec")
     return names
 
 
 def _resolved_why(pin: Pin, version: str) -> str:
-    if str(pin.requirement.specifier).startswith("==") and "," not in str(
-        pin.requirement.specifier
-    ):
+    if str(pin.specifier).startswith("==") and "," not in str(pin.specifier):
         return f"pinned {pin.text}"
     return f"{pin.text} resolves today to {version} (newest release that satisfies it)"
 

@@ -74,6 +74,16 @@ class Module:
         """The nodes of these types, in walk order."""
         return self.parsed.of(*types)
 
+    def mentions(self, *names: str) -> bool:
+        """Whether the file may use one of these identifiers: a finder skips a module that
+        cannot hold what it looks for without walking it. Exact for ASCII text; other text
+        always may (Python folds identifiers to NFKC: ``ｆｐ16`` is ``fp16``)."""
+        return not self.parsed.ascii or any(name in self.parsed.text for name in names)
+
+    def mentions_folded(self, *words: str) -> bool:
+        """``mentions`` for lower-case ``words`` found in identifiers whatever their case."""
+        return not self.parsed.ascii or any(word in self.parsed.folded for word in words)
+
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parsed.parents.get(id(node))
 
@@ -104,14 +114,15 @@ def scan_repository(script: Path, root: Path, cache: ParseCache | None = None) -
 
 
 def _modules(script: Path, root: Path, cache: ParseCache) -> list[Module]:
+    """``script`` and the modules it imports, transitively (``root``: resolved)."""
     seen: dict[Path, Module] = {}
     queue = [script]
     while queue:
         path = queue.pop(0)
-        resolved = path.resolve()
-        if resolved in seen or not _inside(resolved, root):
+        resolved = cache.resolve(path)
+        if resolved in seen or not resolved.is_relative_to(root):
             continue
-        module = _parse(path, root, cache)
+        module = _parse(path, str(resolved.relative_to(root)), cache)
         if module is None:
             continue
         seen[resolved] = module
@@ -127,11 +138,7 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _parse(path: Path, root: Path, cache: ParseCache) -> Module | None:
-    try:
-        display = str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        display = path.name
+def _parse(path: Path, display: str, cache: ParseCache) -> Module | None:
     try:
         parsed = cache.parse(path, display)  # bytes: BOM and coding cookie
     except HarnessError:
@@ -180,6 +187,8 @@ def _source(module: Module, node: ast.AST, what: str) -> Source:
 
 def _tokenizer(modules: list[Module], root: Path) -> list[Setting]:
     for module in modules:
+        if not module.mentions("preprocess_text", "setattr"):
+            continue
         for node in module.of(ast.Assign, ast.AnnAssign, ast.Call):
             if _patches_tokenizer(node):
                 text = "VoiceBpeTokenizer.preprocess_text patched"
@@ -256,6 +265,8 @@ def _inner(module: Module, node: ast.AST) -> bool:
 def _freezing_scopes(module: Module) -> list[ast.AST]:
     """Functions (or the module) that set ``requires_grad`` False."""
     scopes: list[ast.AST] = []
+    if not module.mentions("requires_grad"):
+        return scopes
     for node in module.of(ast.Assign, ast.Call):
         if _freezes(node):
             scope = next(
@@ -321,7 +332,7 @@ def _from_root(chain: list[str]) -> str | None:
 
 
 def _clipping(modules: list[Module], root: Path) -> list[Setting]:
-    for module in modules:
+    for module in (m for m in modules if m.mentions(*CLIP_CALLS)):
         for node in module.calls:
             if call_name(node) not in CLIP_CALLS:
                 continue
@@ -378,14 +389,18 @@ def _saved_train_steps(module: Module, function: ast.FunctionDef) -> set[str]:
 
 
 def _extras(modules: list[Module], root: Path) -> list[Setting]:
-    reach = Reach(modules)
+    reach: Reach | None = None  # built for the first helper call found
     out: list[Setting] = []
     for prefix, names in (("extras.ema", EMA_NAMES), ("extras.warmup", WARMUP_NAMES)):
         decided: list[tuple[bool, Source]] = []
+        word = prefix.rsplit(".", 1)[1]
         for module in modules:
+            if not (module.mentions(*names) or module.mentions_folded(word)):
+                continue
             for node in module.calls:
                 if call_name(node) not in names and not _helper(node, prefix):
                     continue
+                reach = reach or Reach(modules)
                 value = reach.reached(module, node)
                 if value is not None:
                     what = f"{ast.unparse(node)[:60]} {'runs' if value else 'never runs'}"
@@ -410,7 +425,7 @@ def _helper(node: ast.AST, prefix: str) -> bool:
 
 def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
     defined: list[tuple[str, Any, str, Source]] = []
-    for module in modules:
+    for module in (m for m in modules if m.mentions_folded(*SETTING_NAMES)):
         for node in module.of(ast.Assign, ast.AnnAssign):
             for name, value in literal_assignments(node):
                 key = SETTING_NAMES.get(name.lower())
@@ -418,7 +433,8 @@ def _dead_settings(modules: list[Module], root: Path) -> list[Setting]:
                     defined.append((name, value, key, _source(module, node, name)))
     if not defined:
         return []
-    used = _used_names(modules)
+    names = [name for name, _, _, _ in defined]
+    used = _used_names([m for m in modules if m.mentions(*names)])  # only these names count
     dead = [
         {"name": name, "value": value, "key": key, "where": f"{src.file}:{src.line}"}
         for name, value, key, src in defined

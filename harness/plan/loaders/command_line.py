@@ -20,8 +20,9 @@ from harness.errors import HarnessError
 _PYTHON = re.compile(r"^(?:.*/)?python(?:\d+(?:\.\d+)?)?(?:\.exe)?$")
 _LAUNCHERS = {"torchrun", "accelerate", "deepspeed"}  # `torchrun ... train.py ARGS`
 _PREFIXES = {"exec", "nohup", "time", "env", "command"}
-_ASSIGN = re.compile(r"^([A-Za-z_]\w*)=(.*)$")
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+# Patterns as text: re compiles (and caches) them on first use, not at every import.
+_ASSIGN = r"^([A-Za-z_]\w*)=(.*)$"
+_VARIABLE = r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))"
 # python options that take a value (python -X importtime -W ignore train.py)
 _OPTIONS_WITH_VALUE = {"-X", "-W", "-Q"}
 
@@ -79,15 +80,12 @@ def read_launcher(path: Path, display: str) -> list[CommandLine]:
         except ValueError:
             continue  # unbalanced quotes: not a line we can read
         tokens = [t for t in tokens if t not in ("$@", "$*")]
-        if len(tokens) == 1 and (assign := _ASSIGN.match(tokens[0])):
+        assigned = tokens[1:] if tokens[:1] == ["export"] else tokens  # export NAME=VALUE
+        if len(assigned) == 1 and (assign := re.match(_ASSIGN, assigned[0])):
             name, value = assign.groups()
             variables[name] = value
             continue
-        if tokens[:1] == ["export"] and len(tokens) == 2 and (assign := _ASSIGN.match(tokens[1])):
-            name, value = assign.groups()
-            variables[name] = value
-            continue
-        while tokens and (_ASSIGN.match(tokens[0]) or tokens[0] in _PREFIXES):
+        while tokens and (re.match(_ASSIGN, tokens[0]) or tokens[0] in _PREFIXES):
             tokens.pop(0)
         if is_command(tokens):
             found.append(from_tokens(tokens, f"{display}:{number}", path.parent))
@@ -121,7 +119,7 @@ def _substitute(line: str, variables: dict[str, str]) -> str:
         name = match.group(1) or match.group(2)
         return shlex.quote(variables[name]) if name in variables else match.group(0)
 
-    return _VARIABLE.sub(value, line)
+    return re.sub(_VARIABLE, value, line)
 
 
 def _locate(script: str, base: Path | None) -> Path:

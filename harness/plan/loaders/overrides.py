@@ -53,7 +53,7 @@ ALIASES: dict[str, tuple[str, Callable[[Any, str], Any] | None]] = {
     "max_audio_length": ("model_args.max_wav_length", _seconds_to_samples),
     "lang": ("datasets[0].language", None),  # the CLI's --lang is the dataset's language
 }
-_KEY = re.compile(r"^[A-Za-z_]\w*(\[\d+\])?(\.[A-Za-z_]\w*(\[\d+\])?)*$")
+_KEY = r"^[A-Za-z_]\w*(\[\d+\])?(\.[A-Za-z_]\w*(\[\d+\])?)*$"
 _WORDS = {"true": True, "false": False, "none": None, "null": None, "inf": math.inf}
 _WORDS |= {"infinity": math.inf, "-inf": -math.inf, "-infinity": -math.inf, "nan": math.nan}
 
@@ -78,7 +78,7 @@ def parse_override(text: str) -> list[Setting]:
             where=OVERRIDE_FILE,
             fix="write KEY=VALUE, e.g. --set lr=1e-5 or --set model_args.max_text_length=300",
         )
-    if not _KEY.match(written):
+    if not re.match(_KEY, written):
         raise HarnessError(
             f"{written!r} is not a config key",
             where=OVERRIDE_FILE,

@@ -74,7 +74,7 @@ class Repository:
         return found
 
     def _load(self, path: Path) -> ModuleInfo | None:
-        key = path.resolve() if path.exists() else path.absolute()
+        key = self.cache.resolve(path) if path.exists() else path.absolute()
         if key in self.modules:
             return self.modules[key]
         self.modules[key] = None

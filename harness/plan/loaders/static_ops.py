@@ -57,7 +57,7 @@ STR_METHODS = frozenset(
     {"lower", "upper", "strip", "lstrip", "rstrip", "replace", "split", "startswith"}
     | {"endswith", "title", "casefold", "removeprefix", "removesuffix"}
 )
-_WIDTH = re.compile(r"(\d+)")
+_WIDTH = r"(\d+)"
 
 _BINARY = {
     ast.Add: operator.add,
@@ -135,7 +135,7 @@ def compare(op: ast.cmpop, left: Any, right: Any) -> bool:
 
 def format_value(value: Any, spec: str) -> Any:
     """``format(value, spec)`` unless the spec asks for a huge width or precision."""
-    if any(int(width) > MAX_SIZE for width in _WIDTH.findall(spec)):
+    if any(int(width) > MAX_SIZE for width in re.findall(_WIDTH, spec)):
         return UNRESOLVED
     return format(value, spec)
 
