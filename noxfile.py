@@ -32,11 +32,13 @@ def tests(session: nox.Session) -> None:
 
 
 # The inner loop: every test that needs neither torch nor a browser nor PostgreSQL, and not
-# the ablation tests (they drive the real trainer or real worker processes).
+# the ablation and check-run tests (they drive the real trainer or real worker processes,
+# and need torch to be collected at all).
 QUICK = [
     "-m",
     "not ablate and not browser and not postgres and not slow and not gpu",
     "--ignore-glob=tests/test_ablate_*.py",
+    "--ignore=tests/test_check_run.py",
 ]
 
 
@@ -45,7 +47,9 @@ def quick(session: nox.Session) -> None:
     """The torch-free tests, under a minute: core and dev extras only (no torch)."""
     session.install("-e", ".[dev]")
     args = session.posargs or ["-q", "--durations=5"]
-    session.run("pytest", *PARALLEL, *QUICK, *args, env={"PYTHONHASHSEED": "0"})
+    # The property tests run 10 examples each here (40 to 200 in `nox -s tests`).
+    env = {"PYTHONHASHSEED": "0", "XTTS_HARNESS_FUZZ_EXAMPLES": "10"}
+    session.run("pytest", *PARALLEL, *QUICK, *args, env=env)
 
 
 @nox.session(python=PYTHON)

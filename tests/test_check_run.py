@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.ablate  # real Trainer.fit() runs: not in the torch-free quick loop
 pytest.importorskip("torch")
 pytest.importorskip("TTS")
 trainer = pytest.importorskip("trainer")

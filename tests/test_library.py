@@ -113,6 +113,7 @@ def _installed(name: str) -> importlib.metadata.Distribution:
         pytest.skip(f"{name} is not installed")
 
 
+@pytest.mark.ablate  # reads the installed wheels of the ablate extra
 def test_pin_data_matches_the_installed_coqui_tts_wheel() -> None:
     dist = _installed("coqui-tts")
     requires = [
@@ -125,6 +126,7 @@ def test_pin_data_matches_the_installed_coqui_tts_wheel() -> None:
     assert "import six" in punctuation.read_text(encoding="utf-8")
 
 
+@pytest.mark.ablate  # reads the installed wheels of the ablate extra
 def test_installed_trainer_start_with_eval_skips_the_first_training_epoch() -> None:
     dist = _installed("coqui-tts-trainer")
     source = Path(str(dist.locate_file("trainer/trainer.py"))).read_text(encoding="utf-8")
@@ -133,6 +135,7 @@ def test_installed_trainer_start_with_eval_skips_the_first_training_epoch() -> N
     assert "if not self.config.run_eval:\n            self.start_with_eval = False" in source
 
 
+@pytest.mark.ablate  # reads the installed wheels of the ablate extra
 def test_installed_coqui_tts_loads_under_safe_globals() -> None:
     from harness.plan.library import weights_only_ready
 

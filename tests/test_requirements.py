@@ -4,6 +4,7 @@ to ``packaging`` itself."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,12 @@ def _as_packaging_reads_it(line: str) -> tuple:
     return name, frozenset(parsed.extras), str(parsed.specifier), str(parsed)
 
 
-@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@settings(
+    max_examples=int(os.environ.get("XTTS_HARNESS_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    database=None,
+    derandomize=True,
+)
 @given(st.from_regex(SIMPLE_REQUIREMENT, fullmatch=True))
 def test_a_simple_line_reads_as_packaging_reads_it(line: str) -> None:
     """Any line the regular expression takes, even ``A.b__C[x,X,x]==01.0``."""
