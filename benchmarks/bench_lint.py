@@ -13,7 +13,8 @@ unset; two runs each):
 - with numpy on the lint path (the schedulers, commit 7a46017): lint 0.398 s vs import
   10.52 s (26.4x), and 0.412 s vs 11.40 s (27.7x): 0.3 s missed.
 - pure-Python schedulers (no numpy import): lint 0.211 s vs 10.79 s (51.1x), and 0.234 s
-  vs 10.62 s (45.3x).
+  vs 10.62 s (45.3x); merged with the faster script reader (commit cb2971c): 0.270 s vs
+  11.34 s (41.9x).
 """
 
 from __future__ import annotations
