@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nox
 
@@ -17,10 +18,23 @@ RELEASE_VOCAB = "harness/data/xtts_v2/vocab.json"
 DEMO_STORAGE = f"{DEMO_REPORT}/ablation.db"  # `xtts-harness results --storage` reads it
 
 
+def _workers() -> int:
+    """The cores this process may use: its CPU affinity, within a cgroup quota (a container
+    can see more CPUs than it gets), at most 8 (a worker that imports torch holds 1-2 GB)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores or 1, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, min(cores or 1, 8))
+
+
 # One worker per core (pytest-xdist); a test file stays on one worker, so the fixtures a
 # file shares (a completed study, a trained run folder, a browser) are built once. The
 # full-size GPU test needs a GPU: `pytest -m gpu` where there is one.
-PARALLEL = ["--numprocesses", "auto", "--dist", "loadfile"]
+PARALLEL = ["--numprocesses", str(_workers()), "--dist", "loadfile"]
 
 
 @nox.session(python=PYTHON)
