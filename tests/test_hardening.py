@@ -97,6 +97,29 @@ def test_a_value_that_means_nothing_is_an_error_on_its_key(capsys, override: str
     assert any(f["code"] == code and f["key"] == key and f["severity"] == "error" for f in findings)
 
 
+# Root cause: a schedule whose numbers overflow or divide by zero (torch: inf, or
+# ZeroDivisionError at one step) reached the rules' ratio arithmetic as inf and nan.
+SCHEDULES = {
+    "gamma-overflows": ("ExponentialLR", "{gamma = 1e300}", "inf"),
+    "cosine-divides-by-zero": ("CosineAnnealingLR", "{T_max = 0.2}", "divides by zero"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCHEDULES))
+def test_a_schedule_that_overflows_is_told_not_a_traceback(tmp_path: Path, capsys, case) -> None:
+    name, params, told = SCHEDULES[case]
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'lr = 5e-06\nlr_scheduler = "{name}"\nlr_scheduler_params = {params}\n'
+        "scheduler_after_epoch = true\nepochs = 100\nbatch_size = 4\n"
+        "[plan]\ndataset_size = 400\n",
+        encoding="utf-8",
+    )
+    assert main(["lint", str(config)]) in (0, 1)
+    out = capsys.readouterr().out
+    assert told in out and "Traceback" not in out
+
+
 def test_checkpoint_text_tokens_must_be_positive(capsys) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["vocab-check", "a.json", "b.json", "--checkpoint-text-tokens", "-5"])

@@ -66,3 +66,29 @@ def test_each_line_reads_as_packaging_reads_it(tmp_path: Path, line: str) -> Non
 def test_a_line_packaging_rejects_names_no_package(tmp_path: Path, line: str) -> None:
     (tmp_path / FILE).write_text(line + "\n", encoding="utf-8")
     assert read_pins(tmp_path) == []
+
+
+def test_a_requirements_file_reads_as_pip_reads_it(tmp_path: Path) -> None:
+    # pip: "#" after whitespace (a tab too) starts a comment, a trailing backslash joins
+    # the next line, per-requirement options follow the requirement, -r takes its file
+    # with or without a space or "=".
+    (tmp_path / FILE).write_text(
+        "coqui-tts==0.24.2\t# pinned\n"
+        "torch==2.1.0 \\\n"
+        "    --hash=sha256:abc\n"
+        "numpy==1.26.4 --hash=sha256:def\n"
+        "-e .\n"
+        "-rmore.txt\n"
+        "--requirement=other.txt\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "more.txt").write_text("coqui-tts-trainer==0.1.4\n", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("torchaudio==2.1.0 # audio\n", encoding="utf-8")
+    read = [(pin.name, str(pin.specifier), pin.file.name, pin.line) for pin in read_pins(tmp_path)]
+    assert read == [
+        ("coqui-tts", "==0.24.2", FILE.name, 1),
+        ("torch", "==2.1.0", FILE.name, 2),
+        ("numpy", "==1.26.4", FILE.name, 4),
+        ("coqui-tts-trainer", "==0.1.4", "more.txt", 1),
+        ("torchaudio", "==2.1.0", "other.txt", 1),
+    ]

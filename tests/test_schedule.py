@@ -16,7 +16,12 @@ from harness.plan.defaults import LATEST
 from harness.plan.mapping import raw_from_mapping
 from harness.plan.model import Plan, SchedulerSpec
 from harness.plan.source import Unknown
-from harness.schedule import WARMUP_START_FACTOR, compute_schedule, lr_curve
+from harness.schedule import (
+    WARMUP_START_FACTOR,
+    ScheduleNotModelled,
+    compute_schedule,
+    lr_curve,
+)
 
 BASE_LR = 5e-06
 # A trainer that steps a per-epoch scheduler at each epoch end (0.3.1 and the original
@@ -329,6 +334,21 @@ def test_epoch_unit_matches_torch_stepped_at_each_epoch_end(epochs, milestones):
     np.testing.assert_array_equal(schedule.lr_per_epoch, expected)
     fired = [e.fires_at_epoch for e in schedule.events]
     assert fired == [m if m < epochs else None for m in milestones]
+
+
+@pytest.mark.ablate
+@pytest.mark.parametrize("t_max", [1 / 3, 0.2, 2 / 3, 1 / 7])
+def test_a_cosine_that_divides_by_zero_is_named_at_the_step_torch_raises(t_max):
+    # 1 + cos(pi * (t - 1) / T_max) is 0.0 when (t - 1) / T_max is odd: torch's chainable
+    # get_lr raises there, and the model says so at that step instead of drawing nan.
+    params = {"T_max": t_max}
+    spec = SchedulerSpec("CosineAnnealingLR", params, after_epoch=False, base_lr=BASE_LR)
+    with pytest.raises(ScheduleNotModelled, match=r"at scheduler step (\d+)") as raised:
+        lr_curve(spec, 100)
+    step = int(raised.value.args[0].split("scheduler step ")[1].split()[0])
+    assert len(torch_lrs("CosineAnnealingLR", params, step)) == step  # steps before it run
+    with pytest.raises(ZeroDivisionError):
+        torch_lrs("CosineAnnealingLR", params, step + 1)
 
 
 @pytest.mark.ablate

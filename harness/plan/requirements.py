@@ -3,7 +3,8 @@
 Read as text (``tomllib`` for pyproject.toml, ``ast`` for setup.py's ``install_requires``);
 nothing is run. Each requirement is parsed with ``packaging`` (the parser pip itself uses), so
 ``coqui-tts[languages]==0.24.2``, environment markers and ``~=`` read as pip reads them.
-Only files inside the repository root are read (``-r other.txt`` outside it is skipped).
+Only files inside the repository root are read (``-r other.txt`` outside it is skipped);
+lines are split as pip splits them (continuations, comments, per-requirement options).
 
 The commonest lines, a bare name or ``name[extras]==1.2.3``, are split by one regular
 expression (PEP 508's name rule) and only their version clause goes to ``packaging``: its
@@ -81,17 +82,45 @@ def _requirements_txt(path: Path, root: Path, seen: set[Path]) -> list[Pin]:
         return []
     seen.add(path.resolve())
     pins: list[Pin] = []
-    text = decode_source(path.read_bytes())
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #")[0].strip()
-        if line.startswith(("-r ", "--requirement ")):
-            included = path.parent / line.split(maxsplit=1)[1].strip()
-            pins += _requirements_txt(included, root, seen)
+    for number, line in _logical_lines(decode_source(path.read_bytes())):
+        included = re.match(r"(?:-r|--requirement)(?:\s*=\s*|\s*)(\S+)$", line)
+        if included:
+            pins += _requirements_txt(path.parent / included.group(1), root, seen)
             continue
-        pin = parse_line(line, path, number)
+        pin = parse_line(_requirement_part(line), path, number)
         if pin is not None:
             pins.append(pin)
     return pins
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, line) as pip's requirements-file reader sees them: a trailing
+    backslash joins the next line, and ``#`` at the start or after whitespace starts a
+    comment."""
+    lines: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if raw.endswith("\\") and not re.match(r"\s*#", raw):
+            pending += raw[:-1]
+            continue
+        joined, pending = pending + raw, ""
+        lines.append((start, re.sub(r"(^|\s+)#.*$", "", joined).strip()))
+    if pending:
+        lines.append((start, re.sub(r"(^|\s+)#.*$", "", pending).strip()))
+    return lines
+
+
+def _requirement_part(line: str) -> str:
+    """The requirement without its per-requirement options (``--hash=...``), split as pip
+    splits them: the words before the first that starts with ``-``."""
+    words = []
+    for word in line.split(" "):
+        if word.startswith("-"):
+            break
+        words.append(word)
+    return " ".join(words)
 
 
 def parse_line(text: str, path: Path, line: int | None) -> Pin | None:

@@ -70,6 +70,8 @@ def example_milestones(length: int) -> list[int]:
 
 def ratio_text(ratio: float) -> str:
     """0.125 -> "1/8", 0.25 -> "1/4"; other ratios as "0.729x"."""
+    if not math.isfinite(ratio):
+        return f"{ratio}x"
     exact = Fraction(ratio).limit_denominator(1000)
     if exact.numerator and abs(float(exact) - ratio) <= 1e-9 * ratio and exact.numerator < 10:
         return f"{exact.numerator}/{exact.denominator}"
@@ -145,8 +147,8 @@ def early_drop(plan: Plan, schedule: Schedule) -> str | None:
     early = curve.upto(horizon)
     peak = max(early.lr)
     level = curve.value_at_or_before(horizon)
-    if peak <= 0 or level / peak > HALVED:
-        return None
+    if not (math.isfinite(peak) and math.isfinite(level)) or peak <= 0 or level / peak > HALVED:
+        return None  # an LR that overflows (gamma 1e300) has no ratio to tell
     # Steps until the LR got there: the first point at or below it.
     reached = early.x[next((i for i, lr in enumerate(early.lr) if lr <= level), 0)]
     unit = unit_name(plan)

@@ -43,6 +43,11 @@ class CosineAnnealingLR(Scheduler):
         q = floats(map(operator.add, repeat(1.0), map(math.cos, _angles(range(n), t_max))))
         bump = (base - eta) * (1 - math.cos(math.pi / t_max)) / 2
         restarts = _restarts(t_max, n)
+        if (step := _zero_division(q, restarts)) is not None:
+            raise ScheduleNotModelled(
+                f"CosineAnnealingLR T_max = {short(t_max)}: torch divides by zero at "
+                f"scheduler step {step} (ZeroDivisionError in get_lr): the run stops there"
+            )
         if len(restarts) > 1000:
             return _recurse(q, set(restarts), first, bump, eta)
         out = constant(first, n)
@@ -155,6 +160,23 @@ def _restarts(t_max: float, n: int) -> list[int]:
     shifted = map(operator.sub, range(n - 1), itertools.repeat(t_max))  # t - 1 - T_max
     remainders = map(operator.mod, shifted, itertools.repeat(2 * t_max))
     return list(itertools.compress(range(1, n), map(operator.not_, remainders)))
+
+
+def _zero_division(q: array, restarts: list[int]) -> int | None:
+    """The first step t whose ratio q[t] / q[t - 1] divides by zero (q[t - 1] == 0.0, which
+    is 1 + cos(pi * (t - 1) / T_max) when (t - 1) / T_max is an odd whole number), unless
+    torch takes its restart branch there and divides by nothing."""
+    skip, start = set(restarts), 0
+    while True:
+        try:
+            at = q.index(0.0, start)
+        except ValueError:
+            return None
+        if at + 1 >= len(q):
+            return None
+        if at + 1 not in skip:
+            return at + 1
+        start = at + 1
 
 
 def _angles(steps: Iterable[int], t_max: float) -> Iterator[float]:
