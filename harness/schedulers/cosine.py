@@ -197,10 +197,8 @@ def _warm_restart_lr(
 def _between_restarts(q: array, start: float, eta: float) -> array:
     """The LR from a restart (or step 0) at ``start`` up to the next restart: step t is
     ``ratio * (lr - eta) + eta`` with ratio ``q[t] / q[t - 1]``."""
-    try:
-        return _recurrence(map(operator.truediv, q[1:], q[:-1]), start, eta)
-    except ZeroDivisionError:  # what numpy gave (inf, nan) where torch divides by zero
-        return _recurrence(map(_divide, q[1:], q[:-1]), start, eta)
+    # No q[t - 1] here is 0.0: curve() refused that step first (_zero_division), as torch does.
+    return _recurrence(map(operator.truediv, q[1:], q[:-1]), start, eta)
 
 
 def _recurrence(ratios: Iterable[float], start: float, eta: float) -> array:
@@ -208,15 +206,6 @@ def _recurrence(ratios: Iterable[float], start: float, eta: float) -> array:
         return floats(itertools.accumulate(ratios, operator.mul, initial=start))
     # r * (lr - eta) + eta rounds differently from any product: one step at a time
     return floats(itertools.accumulate(ratios, functools.partial(_step, eta), initial=start))
-
-
-def _divide(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _step(eta: float, lr: float, ratio: float) -> float:
@@ -228,6 +217,6 @@ def _recurse(q: array, restarts: set[int], first: float, bump: float, eta: float
     """The recursion one step at a time, for a run with many restarts (a tiny T_max)."""
 
     def advance(lr: float, t: int) -> float:
-        return lr + bump if t in restarts else _step(eta, lr, _divide(q[t], q[t - 1]))
+        return lr + bump if t in restarts else _step(eta, lr, q[t] / q[t - 1])
 
     return floats(itertools.accumulate(range(1, len(q)), advance, initial=first))
