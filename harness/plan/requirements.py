@@ -105,11 +105,15 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         if raw.endswith("\\") and not re.match(r"\s*#", raw):
             pending += raw[:-1]
             continue
-        joined, pending = pending + raw, ""
-        lines.append((start, re.sub(r"(^|\s+)#.*$", "", joined).strip()))
-    if pending:
-        lines.append((start, re.sub(r"(^|\s+)#.*$", "", pending).strip()))
+        lines.append((start, _uncommented(pending + raw)))
+        pending = ""
+    if pending:  # a backslash on the last line joins nothing
+        lines.append((start, _uncommented(pending)))
     return lines
+
+
+def _uncommented(line: str) -> str:
+    return re.sub(r"(^|\s+)#.*$", "", line).strip()
 
 
 def _requirement_part(line: str) -> str:
